@@ -1,0 +1,55 @@
+//! `agi-timelines check SCENARIO...`: validate priors files without running them.
+
+use crate::cli::{BadInput, load_scenario};
+
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  agi-timelines check my-priors.toml\n  agi-timelines check priors/*.toml"
+)]
+pub struct Args {
+    /// Priors files or shipped scenario names.
+    #[arg(required = true)]
+    pub scenarios: Vec<String>,
+
+    /// Print nothing for valid files.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let mut failed = 0;
+    for s in &args.scenarios {
+        match load_scenario(Some(s)) {
+            Ok(l) => {
+                for w in &l.model.warnings {
+                    eprintln!("{s}: warning: {w}");
+                }
+                if !args.quiet {
+                    let m = &l.model;
+                    println!(
+                        "ok: {s} (scenario `{}`: {} inputs, {} uncertain; {} drivers; {} bottlenecks; {} to {})",
+                        m.name,
+                        m.inputs.len(),
+                        m.uncertain_inputs().count(),
+                        m.drivers.len(),
+                        m.bottlenecks.len(),
+                        m.start,
+                        m.horizon
+                    );
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("error: {e}");
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(BadInput(format!(
+            "{failed} of {} scenarios failed validation",
+            args.scenarios.len()
+        ))
+        .into());
+    }
+    Ok(())
+}

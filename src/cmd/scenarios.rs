@@ -1,0 +1,42 @@
+//! `agi-timelines scenarios [--show NAME]`: list the shipped scenarios or print one.
+
+use crate::cli::BadInput;
+use crate::scenarios::{DEFAULT, SHIPPED, find};
+use std::io::Write;
+
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  agi-timelines scenarios\n  agi-timelines scenarios --show skeptic > my-priors.toml"
+)]
+pub struct Args {
+    /// Print this scenario's priors file, comments and all, to copy and edit.
+    #[arg(long, value_name = "NAME")]
+    pub show: Option<String>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let text = match args.show {
+        Some(name) => match find(&name) {
+            Some(s) => s.text.to_string(),
+            None => {
+                let names: Vec<&str> = SHIPPED.iter().map(|s| s.name).collect();
+                return Err(BadInput(format!(
+                    "no shipped scenario `{name}`; shipped: {}",
+                    names.join(", ")
+                ))
+                .into());
+            }
+        },
+        None => {
+            let mut t = String::new();
+            for s in SHIPPED {
+                let mark = if s.name == DEFAULT { " (default)" } else { "" };
+                t.push_str(&format!("{}{mark}\n    {}\n", s.name, s.description()));
+            }
+            t
+        }
+    };
+    let _ = out.write_all(text.as_bytes()); // a closed pipe is not an error
+    Ok(())
+}
