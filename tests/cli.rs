@@ -1,0 +1,392 @@
+//! The real binary, driven in temporary folders, as a new user would use it.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_agi-timelines"))
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    bin()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn read(p: PathBuf) -> String {
+    fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// Parse histogram.csv into rows of strings, checking the header.
+fn histogram_rows(csv: &str) -> Vec<Vec<String>> {
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "year_start,year_end,count,probability,cumulative"
+    );
+    lines
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn default_run_writes_the_three_files_from_any_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = run_in(tmp.path(), &["run", "-n", "20k", "--seed", "7"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = tmp.path().join("results/situational-awareness");
+    let hist = read(out.join("histogram.csv"));
+    let rows = histogram_rows(&hist);
+    // 2023.2-2024, then 76 calendar years to 2100, then "not by horizon"
+    assert_eq!(rows.len(), 1 + 76 + 1);
+    assert_eq!(rows[0][0], "2023.2");
+    assert_eq!(rows[0][1], "2024");
+    assert_eq!(rows[76][..2], ["2099".to_string(), "2100".to_string()]);
+    let last = rows.last().unwrap();
+    assert_eq!(last[0], "2100");
+    assert_eq!(last[1], "");
+    assert_eq!(last[4], "1", "cumulative ends at exactly 1");
+    let counts: u64 = rows.iter().map(|r| r[2].parse::<u64>().unwrap()).sum();
+    assert_eq!(counts, 20_000);
+    let probs: f64 = rows.iter().map(|r| r[3].parse::<f64>().unwrap()).sum();
+    assert!((probs - 1.0).abs() < 1e-12);
+    assert!(
+        hist.is_ascii() && !hist.contains("NaN") && !hist.contains("inf") && !hist.contains('e')
+    );
+
+    let summary = read(out.join("summary.csv"));
+    assert!(summary.starts_with("metric,value,std_error\n"));
+    for m in [
+        "trajectories,20000,",
+        "seed,7,",
+        "\np5,",
+        "\np50,",
+        "\np95,",
+        "\np_by_2027,",
+        "\np_by_2050,",
+        "\np_by_horizon,",
+    ] {
+        assert!(summary.contains(m), "summary lacks {m}:\n{summary}");
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(out.join("manifest.json"))).unwrap();
+    assert_eq!(manifest["seed"], 7);
+    assert_eq!(manifest["trajectories"], 20_000);
+    assert_eq!(manifest["scenario"], "situational-awareness");
+    assert!(
+        manifest["priors"]
+            .as_str()
+            .unwrap()
+            .contains("[drivers.compute]")
+    );
+    assert!(manifest["elapsed_seconds"].is_number());
+    let text = stdout(&o);
+    assert!(
+        text.contains("p50") && text.contains("P(AGI by the end of year)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_rerun_from_the_manifest_reproduces_the_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = run_in(
+        tmp.path(),
+        &[
+            "run", "skeptic", "-n", "30000", "--seed", "99", "-o", "a", "-j", "1",
+        ],
+    );
+    let b = run_in(
+        tmp.path(),
+        &[
+            "run", "skeptic", "-n", "3e4", "--seed", "99", "-o", "b", "-j", "2",
+        ],
+    );
+    assert!(a.status.success() && b.status.success());
+    for f in ["histogram.csv", "summary.csv"] {
+        assert_eq!(
+            read(tmp.path().join("a").join(f)),
+            read(tmp.path().join("b").join(f)),
+            "{f}"
+        );
+    }
+}
+
+#[test]
+fn an_omitted_seed_is_picked_printed_and_recorded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = run_in(tmp.path(), &["run", "-n", "2k", "-o", "out"]);
+    assert!(o.status.success());
+    let err = stderr(&o);
+    let seed: u64 = err
+        .split("seed: ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(tmp.path().join("out/manifest.json"))).unwrap();
+    assert_eq!(manifest["seed"].as_u64().unwrap(), seed);
+}
+
+#[test]
+fn bin_widths_quarter_and_month_sit_on_calendar_edges() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (w, rows_expected, second_start) in [
+        ("0.25", 1 + 307 + 1, "2023.25"),
+        ("1/12", 1 + 921 + 1, "2023.25"),
+    ] {
+        let o = run_in(
+            tmp.path(),
+            &[
+                "run",
+                "-n",
+                "5000",
+                "--seed",
+                "1",
+                "-o",
+                w.replace('/', "_").as_str(),
+                "--bin-width",
+                w,
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let rows = histogram_rows(&read(
+            tmp.path().join(w.replace('/', "_")).join("histogram.csv"),
+        ));
+        assert_eq!(rows.len(), rows_expected, "{w}");
+        assert_eq!(rows[0][0], "2023.2");
+        assert_eq!(rows[1][0], second_start, "{w}");
+        let counts: u64 = rows.iter().map(|r| r[2].parse::<u64>().unwrap()).sum();
+        assert_eq!(counts, 5000);
+    }
+    // rows: 2023.2 -> 2023.25 (the partial first bin), then 76.75 years of whole
+    // quarters (307) or months (921) to 2100, then "not by horizon".
+}
+
+#[test]
+fn trajectory_counts_in_every_spelling() {
+    let tmp = tempfile::tempdir().unwrap();
+    for n in ["1000", "1e3", "1_000", "1k"] {
+        let o = run_in(
+            tmp.path(),
+            &["run", "-q", "-n", n, "--seed", "1", "-o", "x"],
+        );
+        assert!(o.status.success(), "{n}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty(), "--quiet prints nothing");
+        assert!(read(tmp.path().join("x/summary.csv")).contains("trajectories,1000,"));
+    }
+    let o = run_in(tmp.path(), &["run", "-n", "1.5", "-o", "y"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!tmp.path().join("y").exists());
+}
+
+#[test]
+fn check_and_scenarios_commands() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = run_in(tmp.path(), &["scenarios"]);
+    assert!(o.status.success());
+    let list = stdout(&o);
+    for s in ["situational-awareness (default)", "epoch-trends", "skeptic"] {
+        assert!(list.contains(s), "{list}");
+    }
+    let o = run_in(tmp.path(), &["scenarios", "--show", "skeptic"]);
+    let text = stdout(&o);
+    assert!(text.contains("name = \"skeptic\""));
+    fs::write(tmp.path().join("mine.toml"), &text).unwrap();
+    let o = run_in(tmp.path(), &["check", "mine.toml", "epoch-trends"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("ok: mine.toml"));
+    let o = run_in(tmp.path(), &["scenarios", "--show", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// Each bad input: exit 2, a message naming the file, line and key, and no output.
+#[test]
+fn bad_priors_are_refused_with_file_line_and_key_and_write_nothing() {
+    let good = "threshold = 6\n[drivers.compute]\nrate = 0.5\n";
+    let cases: &[(&str, &str, &str, &str)] = &[
+        // (priors text, expected "line:col", expected key, expected message fragment)
+        (
+            "threshold = 6\n[drivers.compute]\nrate = 0.5\ncpa = 3\n",
+            ":4:1:",
+            "drivers.compute.cpa",
+            "did you mean `cap`",
+        ),
+        (
+            "threshold = { dist = \"lognorm\", ci90 = [3, 9] }\n[drivers.c]\nrate = 1\n",
+            ":1:22:",
+            "threshold.dist",
+            "did you mean `lognormal`",
+        ),
+        (
+            "threshold = { dist = \"normal\", mean = 5, sd = 0 }\n[drivers.c]\nrate = 1\n",
+            ":1:13:",
+            "threshold",
+            "sd > 0",
+        ),
+        (
+            "threshold = 6\n[drivers.c]\nrate = { dist = \"uniform\", min = 2, max = 1 }\n",
+            ":3:8:",
+            "drivers.c.rate",
+            "min < max",
+        ),
+        (
+            "threshold = { dist = \"normal\", ci90 = [5, 5] }\n[drivers.c]\nrate = 1\n",
+            ":1:13:",
+            "threshold",
+            "lo < hi",
+        ),
+        (
+            "threshold = { dist = \"lognormal\", ci90 = [0, 5] }\n[drivers.c]\nrate = 1\n",
+            ":1:13:",
+            "threshold",
+            "both ends > 0",
+        ),
+        (
+            "threshold = 6\n[drivers.c]\nrate = 1\n[bottlenecks.w]\nprobability = 1.5\nonset = { year = 2030 }\neffect = { c = 0 }\n",
+            ":5:15:",
+            "bottlenecks.w.probability",
+            "between 0 and 1",
+        ),
+        (
+            "threshold = 6\n[drivers.c]\nrate = 1\n[bottlenecks.w]\nonset = { year = 2030 }\neffect = { d = 0 }\n",
+            ":6:12:",
+            "bottlenecks.w.effect.d",
+            "not a declared driver",
+        ),
+        (
+            "start = 2030\nhorizon = 2020\n",
+            ":2:11:",
+            "horizon",
+            "must be after start",
+        ),
+        (
+            "threshold = { dist = \"mixture\", components = [1, 2], weights = [0, 0] }\n[drivers.c]\nrate = 1\n",
+            ":1:",
+            "threshold.weights",
+            "positive",
+        ),
+        (
+            "threshold = 6\n[drivers.c\nrate = 1\n",
+            ":2:",
+            "",
+            "TOML syntax error",
+        ),
+        (
+            "threshold = 1e400\n[drivers.c]\nrate = 1\n",
+            ":1:13:",
+            "threshold",
+            "too large",
+        ),
+        (
+            "threshold = nan\n[drivers.c]\nrate = 1\n",
+            ":1:13:",
+            "threshold",
+            "not a number",
+        ),
+        ("", ":1:1:", "threshold", "needs `threshold"),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    // an existing results folder that must stay untouched
+    let keep = tmp.path().join("keep");
+    fs::create_dir_all(&keep).unwrap();
+    fs::write(keep.join("summary.csv"), "previous results\n").unwrap();
+    assert!(good.contains("threshold"));
+    for (i, (text, loc, key, msg)) in cases.iter().enumerate() {
+        let file = format!("bad{i}.toml");
+        fs::write(tmp.path().join(&file), text).unwrap();
+        for args in [
+            vec!["check", file.as_str()],
+            vec!["run", file.as_str(), "-n", "100", "-o", "keep"],
+        ] {
+            let o = run_in(tmp.path(), &args);
+            let err = stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "case {i} {args:?}: {err}");
+            assert!(
+                err.contains(&format!("{file}{loc}")),
+                "case {i}: expected `{file}{loc}` in:\n{err}"
+            );
+            if !key.is_empty() {
+                assert!(
+                    err.contains(&format!("key `{key}`")),
+                    "case {i}: expected key `{key}` in:\n{err}"
+                );
+            }
+            assert!(err.contains(msg), "case {i}: expected `{msg}` in:\n{err}");
+            assert!(!err.contains("panicked"), "{err}");
+        }
+    }
+    assert_eq!(read(keep.join("summary.csv")), "previous results\n");
+    assert_eq!(
+        fs::read_dir(&keep).unwrap().count(),
+        1,
+        "nothing else written"
+    );
+    assert!(
+        !tmp.path().join("results").exists(),
+        "no default results folder created"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["run", "no-such-scenario"],
+        vec!["run", "--bin-width", "0.3"],
+        vec!["run", "-j", "0"],
+        vec!["frobnicate"],
+        vec!["run", "--seed", "-1"],
+    ] {
+        let o = run_in(tmp.path(), &args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+    }
+    assert!(!tmp.path().join("results").exists());
+    // an output path that is a file is refused before sampling
+    fs::write(tmp.path().join("afile"), "x").unwrap();
+    let o = run_in(tmp.path(), &["run", "-n", "100", "-o", "afile"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot write results"));
+    assert_eq!(read(tmp.path().join("afile")), "x");
+}
+
+#[test]
+fn a_rerun_replaces_every_file_of_the_previous_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("r");
+    fs::create_dir_all(&out).unwrap();
+    fs::write(out.join("sensitivity.csv"), "stale from an older run\n").unwrap();
+    fs::write(out.join("notes.txt"), "mine\n").unwrap();
+    let o = run_in(tmp.path(), &["run", "-n", "1000", "--seed", "3", "-o", "r"]);
+    assert!(o.status.success());
+    assert!(
+        !out.join("sensitivity.csv").exists(),
+        "stale result files are removed"
+    );
+    assert_eq!(
+        read(out.join("notes.txt")),
+        "mine\n",
+        "other files are left alone"
+    );
+    let leftovers: Vec<_> = fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

@@ -1,0 +1,61 @@
+//! Same priors + seed + trajectory count => byte-identical outputs, any thread count.
+
+mod common;
+use agi_timelines::histogram::BinWidth;
+use agi_timelines::report::{histogram_csv, summary_csv, summary_rows};
+use agi_timelines::scenarios::SHIPPED;
+use common::*;
+
+fn outputs(threads: usize, seed: u64, n: u64, bin: BinWidth) -> (Vec<u8>, Vec<u8>) {
+    let m = SHIPPED[0].model().unwrap();
+    let t = run(&m, n, seed, threads, bin);
+    (
+        histogram_csv(&t.histogram, bin),
+        summary_csv(&summary_rows(&m, &t, seed)),
+    )
+}
+
+#[test]
+fn identical_bytes_for_1_2_and_8_threads() {
+    // 200,000 is not a multiple of the chunk size: the last chunk is partial.
+    let one = outputs(1, 42, 200_000, BinWidth::Years(1));
+    assert_eq!(one, outputs(2, 42, 200_000, BinWidth::Years(1)));
+    assert_eq!(one, outputs(8, 42, 200_000, BinWidth::Years(1)));
+    let q = outputs(1, 42, 50_000, BinWidth::Fraction(4));
+    assert_eq!(q, outputs(8, 42, 50_000, BinWidth::Fraction(4)));
+}
+
+#[test]
+fn a_different_seed_gives_different_output() {
+    let a = outputs(2, 1, 50_000, BinWidth::Years(1));
+    let b = outputs(2, 2, 50_000, BinWidth::Years(1));
+    assert_ne!(a.0, b.0);
+    assert_ne!(a.1, b.1);
+}
+
+/// Pinned output of a small fixed-seed run of the default scenario. A change here means
+/// every user's results for a given seed change: do it deliberately (for example a new
+/// sampling algorithm), say so in the changelog, and regenerate with
+/// `UPDATE_SNAPSHOTS=1 cargo test --release --test determinism`.
+#[test]
+fn value_stability_of_the_default_scenario() {
+    let (hist, summary) = outputs(2, 20261129, 100_000, BinWidth::Years(1));
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    for (name, bytes) in [
+        ("default-seed20261129-n100k-histogram.csv", &hist),
+        ("default-seed20261129-n100k-summary.csv", &summary),
+    ] {
+        let path = dir.join(name);
+        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, bytes).unwrap();
+        }
+        let expected = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            &expected == bytes,
+            "{name} changed:\n--- expected\n{}\n--- got\n{}",
+            String::from_utf8_lossy(&expected),
+            String::from_utf8_lossy(bytes)
+        );
+    }
+}
