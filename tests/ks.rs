@@ -197,7 +197,8 @@ fn the_ks_test_detects_a_wrong_distribution() {
 
 #[test]
 fn crate_cdfs_match_statrs() {
-    let cases: Vec<(Dist, Box<dyn Fn(f64) -> f64>)> = vec![
+    type Reference = Box<dyn Fn(f64) -> f64>;
+    let cases: Vec<(Dist, Reference)> = vec![
         (
             Dist::normal(1.0, 2.0).unwrap(),
             Box::new(|x| Normal::new(1.0, 2.0).unwrap().cdf(x)),
