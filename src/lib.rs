@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod copula;
 pub mod dist;
 pub mod engine;
 pub mod histogram;

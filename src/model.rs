@@ -6,6 +6,7 @@
 //! [`crate::trajectory`]). Nothing here is an `Option<String>` or a `Result`: a `Model`
 //! only exists once [`crate::priors`] has checked everything.
 
+use crate::copula::Copula;
 use crate::dist::Dist;
 
 /// One uncertain input of the model.
@@ -14,6 +15,8 @@ pub struct Input {
     /// Dotted path in the priors file, e.g. `drivers.compute.rate`.
     pub name: String,
     pub dist: Dist,
+    /// Drawn jointly through the model's copula rather than on its own.
+    pub correlated: bool,
 }
 
 /// A growth driver: adds OOMs of effective compute at its rate (OOM/yr).
@@ -68,6 +71,8 @@ pub struct Model {
     pub threshold: usize,
     pub drivers: Vec<Driver>,
     pub bottlenecks: Vec<Bottleneck>,
+    /// Rank correlations between inputs (a Gaussian copula), if any were given.
+    pub copula: Option<Copula>,
     /// Things that are allowed but probably not meant (shown by `check` and `run`).
     pub warnings: Vec<String>,
 }

@@ -5,6 +5,7 @@
 //! column and dotted key, says what is wrong, and what is allowed. All errors in a file
 //! are collected, not just the first, so a user fixes them in one pass.
 
+use crate::copula::{Copula, cholesky, nearest_valid, pearson_from_spearman};
 use crate::dist::{Dist, Z80, Z90};
 use crate::model::{Bottleneck, Driver, Input, MAX_BOTTLENECKS, MAX_DRIVERS, Model, OnsetKind};
 use std::fmt;
@@ -823,7 +824,11 @@ struct Builder {
 
 impl Builder {
     fn add(&mut self, name: String, dist: Dist) -> usize {
-        self.inputs.push(Input { name, dist });
+        self.inputs.push(Input {
+            name,
+            dist,
+            correlated: false,
+        });
         self.inputs.len() - 1
     }
 
@@ -1025,13 +1030,7 @@ fn build_model(cx: &mut Cx, file: &str, doc: &DeTable, doc_span: Range<usize>) -
         }
     }
 
-    if let Some(v) = top.get("correlations") {
-        cx.error(
-            v.span(),
-            "correlations",
-            "correlations are not yet supported by this version; remove the [[correlations]] tables (inputs are sampled independently)",
-        );
-    }
+    let correlations = top.get("correlations");
 
     top.finish(cx, TOP_KEYS, "the scenario");
 
@@ -1040,6 +1039,10 @@ fn build_model(cx: &mut Cx, file: &str, doc: &DeTable, doc_span: Range<usize>) -
     if !drivers_ok || !bottlenecks_ok {
         return None;
     }
+    let copula = match correlations {
+        Some(v) => Some(correlations_block(cx, &mut b, v)?).filter(|c| c.size() > 0),
+        None => None,
+    };
     Some(Model {
         name,
         description,
@@ -1049,6 +1052,7 @@ fn build_model(cx: &mut Cx, file: &str, doc: &DeTable, doc_span: Range<usize>) -
         threshold,
         drivers,
         bottlenecks,
+        copula,
         warnings: b.warnings,
     })
 }
@@ -1327,6 +1331,180 @@ fn bottleneck(
         duration,
         effects: effects?,
     })
+}
+
+/// `[[correlations]]`: `between = ["input", "input"]`, `rank = -1..1` (Spearman).
+/// Returns the copula, or `None` after recording errors.
+fn correlations_block(cx: &mut Cx, b: &mut Builder, v: &Spanned<DeValue>) -> Option<Copula> {
+    let arr = match v.get_ref() {
+        DeValue::Array(a) => a,
+        other => {
+            cx.error(
+                v.span(),
+                "correlations",
+                format!(
+                    "expected [[correlations]] tables, found {}",
+                    type_name(other)
+                ),
+            );
+            return None;
+        }
+    };
+    let names: Vec<String> = b.inputs.iter().map(|i| i.name.clone()).collect();
+    let mut members: Vec<usize> = Vec::new();
+    // (member a, member b, rank, span of rank, display)
+    let mut pairs: Vec<(usize, usize, f64, Range<usize>, String)> = Vec::new();
+    let mut ok = true;
+    for (n, entry) in arr.iter().enumerate() {
+        let key = format!("correlations[{n}]");
+        let Some(t) = table(cx, entry, &key, "a table with `between` and `rank`") else {
+            ok = false;
+            continue;
+        };
+        let mut r = TableReader::new(t, entry.span(), &key);
+        let between = r.get("between");
+        let rank = r.get("rank");
+        r.finish(cx, &["between", "rank"], "a correlation");
+        let mut idx = Vec::new();
+        match between {
+            None => {
+                cx.error(
+                    entry.span(),
+                    &format!("{key}.between"),
+                    "a correlation needs `between = [\"input\", \"input\"]`",
+                );
+                ok = false;
+            }
+            Some(bv) => {
+                let bkey = format!("{key}.between");
+                match array(cx, bv, &bkey) {
+                    Some(a) if a.len() == 2 => {
+                        for item in a.iter() {
+                            let Some(name) = string(cx, item, &bkey) else {
+                                ok = false;
+                                continue;
+                            };
+                            match names.iter().position(|x| x == name) {
+                                Some(i) if b.inputs[i].dist.is_fixed() => {
+                                    cx.error(item.span(), &bkey, format!(
+                                        "`{name}` is a fixed value; a correlation with it has no effect (give it a distribution, or remove the correlation)"
+                                    ));
+                                    ok = false;
+                                }
+                                Some(i) => idx.push(i),
+                                None => {
+                                    cx.error(item.span(), &bkey, format!(
+                                        "`{name}` is not an input of this scenario{}; inputs are named like drivers.compute.rate, bottlenecks.data_wall.onset, threshold",
+                                        suggest(name, names.iter().map(|s| s.as_str()))
+                                    ));
+                                    ok = false;
+                                }
+                            }
+                        }
+                    }
+                    Some(a) => {
+                        cx.error(
+                            bv.span(),
+                            &bkey,
+                            format!("`between` names exactly two inputs, found {}", a.len()),
+                        );
+                        ok = false;
+                    }
+                    None => ok = false,
+                }
+            }
+        }
+        let rho = match rank {
+            None => {
+                cx.error(entry.span(), &format!("{key}.rank"), "a correlation needs `rank = ...` (a Spearman rank correlation between -1 and 1)");
+                None
+            }
+            Some(rv) => number(cx, rv, &format!("{key}.rank")).and_then(|x| {
+                if x > -1.0 && x < 1.0 {
+                    Some((x, rv.span()))
+                } else {
+                    cx.error(rv.span(), &format!("{key}.rank"), format!(
+                        "rank must be strictly between -1 and 1, got {x} (use e.g. 0.99 for near-perfect)"
+                    ));
+                    None
+                }
+            }),
+        };
+        match (idx.as_slice(), rho) {
+            ([i, j], Some((rho, span))) => {
+                if i == j {
+                    cx.error(
+                        span,
+                        &format!("{key}.between"),
+                        "a correlation needs two different inputs",
+                    );
+                    ok = false;
+                    continue;
+                }
+                let mut m = |x: usize| match members.iter().position(|&y| y == x) {
+                    Some(p) => p,
+                    None => {
+                        members.push(x);
+                        members.len() - 1
+                    }
+                };
+                let (a, c) = (m(*i), m(*j));
+                if pairs
+                    .iter()
+                    .any(|p| (p.0 == a && p.1 == c) || (p.0 == c && p.1 == a))
+                {
+                    cx.error(
+                        span,
+                        &key,
+                        format!(
+                            "the pair {} and {} is correlated twice",
+                            names[*i], names[*j]
+                        ),
+                    );
+                    ok = false;
+                    continue;
+                }
+                pairs.push((a, c, rho, span, format!("{} ~ {}", names[*i], names[*j])));
+            }
+            _ => ok = false,
+        }
+    }
+    if !ok {
+        return None;
+    }
+    if pairs.is_empty() {
+        // an empty array: nothing to correlate (filtered out by the caller)
+        return Some(Copula {
+            members: Vec::new(),
+            chol: Vec::new(),
+        });
+    }
+    let k = members.len();
+    let mut a = vec![0.0; k * k];
+    for i in 0..k {
+        a[i * k + i] = 1.0;
+    }
+    for &(i, j, rho, _, _) in &pairs {
+        let r = pearson_from_spearman(rho);
+        a[i * k + j] = r;
+        a[j * k + i] = r;
+    }
+    let Some(chol) = cholesky(&a, k) else {
+        let simple: Vec<(usize, usize, f64)> = pairs.iter().map(|p| (p.0, p.1, p.2)).collect();
+        match nearest_valid(&simple, k) {
+            Some((p, v)) => cx.error(pairs[p].3.clone(), &format!("correlations[{p}].rank"), format!(
+                "these rank correlations are impossible together (the correlation matrix is not positive definite); \
+                 the smallest fix is this pair ({}): rank = {v} instead of {}",
+                pairs[p].4, pairs[p].2
+            )),
+            None => cx.error(pairs[0].3.clone(), "correlations", "these rank correlations are impossible together (the correlation matrix is not positive definite), and no single pair can fix it: reduce several of them"),
+        }
+        return None;
+    };
+    for &m in &members {
+        b.inputs[m].correlated = true;
+    }
+    Some(Copula { members, chol })
 }
 
 #[cfg(test)]

@@ -53,6 +53,8 @@ pub struct Trajectory {
     end: Vec<f64>,
     /// Rate factor of bottleneck b on driver d at `b * drivers + d` (1 when unaffected).
     factor: Vec<f64>,
+    /// Scratch normals for the copula.
+    copula_z: Vec<f64>,
 }
 
 #[derive(Clone, Copy)]
@@ -76,6 +78,7 @@ impl Trajectory {
             state: vec![DONE; b],
             end: vec![0.0; b],
             factor: vec![1.0; b * d],
+            copula_z: vec![0.0; model.copula.as_ref().map_or(0, |c| c.size())],
         }
     }
 
@@ -83,7 +86,12 @@ impl Trajectory {
     #[inline]
     pub fn run<R: Rng + ?Sized>(&mut self, model: &Model, rng: &mut R) -> Outcome {
         for (x, input) in self.inputs.iter_mut().zip(&model.inputs) {
-            *x = input.dist.sample(rng);
+            if !input.correlated {
+                *x = input.dist.sample(rng);
+            }
+        }
+        if let Some(c) = &model.copula {
+            c.draw(&model.inputs, &mut self.inputs, &mut self.copula_z, rng);
         }
         let fired = draw_fired(model, rng);
         Outcome {
