@@ -13,6 +13,7 @@
 //! Hence the same priors, seed and trajectory count give byte-identical outputs for
 //! 1, 2 or 64 threads, and shards `k/n` merge to exactly the single-machine result.
 
+use crate::analysis::{AttributionTally, CoarseGrid, SensitivitySpec, SensitivityTally};
 use crate::histogram::{ArrivalHistogram, Grid};
 use crate::model::Model;
 use crate::trajectory::Trajectory;
@@ -75,13 +76,22 @@ pub struct Tally {
     pub histogram: ArrivalHistogram,
     /// Trajectories in which each bottleneck fired.
     pub fired: Vec<u64>,
+    /// Arrivals by which bottlenecks fired.
+    pub attribution: AttributionTally,
+    /// Arrivals by input rank buckets, when sensitivity was requested.
+    pub sensitivity: Option<SensitivityTally>,
 }
 
 impl Tally {
-    pub fn new(model: &Model, grid: Grid) -> Tally {
+    pub fn new(model: &Model, spec: &RunSpec) -> Tally {
         Tally {
-            histogram: ArrivalHistogram::new(grid),
+            histogram: ArrivalHistogram::new(spec.grid),
             fired: vec![0; model.bottlenecks.len()],
+            attribution: AttributionTally::new(model, &spec.coarse),
+            sensitivity: spec
+                .sensitivity
+                .as_ref()
+                .map(|s| SensitivityTally::new(s, &spec.coarse)),
         }
     }
 
@@ -89,6 +99,10 @@ impl Tally {
         self.histogram.merge(&other.histogram);
         for (a, b) in self.fired.iter_mut().zip(&other.fired) {
             *a += b;
+        }
+        self.attribution.merge(&other.attribution);
+        if let (Some(a), Some(b)) = (&mut self.sensitivity, &other.sensitivity) {
+            a.merge(b);
         }
         self
     }
@@ -106,6 +120,30 @@ pub struct RunSpec {
     pub trajectories: u64,
     pub shard: Shard,
     pub grid: Grid,
+    /// The coarse grid of sensitivity and attribution.
+    pub coarse: CoarseGrid,
+    /// Input rank cuts, when sensitivity is requested.
+    pub sensitivity: Option<SensitivitySpec>,
+}
+
+impl RunSpec {
+    /// A whole (unsharded) run with the given grid; sensitivity off.
+    pub fn new(model: &Model, seed: u64, trajectories: u64, grid: Grid) -> RunSpec {
+        RunSpec {
+            seed,
+            trajectories,
+            shard: Shard::WHOLE,
+            grid,
+            coarse: CoarseGrid::new(model.start, model.horizon),
+            sensitivity: None,
+        }
+    }
+
+    /// Turn sensitivity analysis on.
+    pub fn with_sensitivity(mut self, model: &Model) -> RunSpec {
+        self.sensitivity = Some(SensitivitySpec::new(model));
+        self
+    }
 }
 
 /// Run trajectories `[chunk * CHUNK_SIZE, ...)` of chunk `chunk` into `tally`.
@@ -121,6 +159,11 @@ fn run_chunk(model: &Model, spec: &RunSpec, chunk: u64, traj: &mut Trajectory, t
             let b = f.trailing_zeros() as usize;
             tally.fired[b] += 1;
             f &= f - 1;
+        }
+        let cell = spec.coarse.cell(out.arrival);
+        tally.attribution.record(cell, out.fired);
+        if let (Some(st), Some(ss)) = (&mut tally.sensitivity, &spec.sensitivity) {
+            st.record(ss, cell, &traj.inputs);
         }
     }
 }
@@ -163,10 +206,16 @@ pub fn chunk_count(trajectories: u64) -> u64 {
 /// Run the shard's chunks on the current rayon pool. `None` if cancelled.
 pub fn simulate(model: &Model, spec: &RunSpec, monitor: &dyn Monitor) -> Option<Tally> {
     let chunks = spec.shard.chunks(chunk_count(spec.trajectories));
-    let tally = chunks
+    // At most ~4 pieces per thread, so the number of accumulators (each a few
+    // histograms) stays small however many chunks there are.
+    let pieces = (rayon::current_num_threads() * 4).max(1) as u64;
+    let min_len = ((chunks.end - chunks.start) / pieces).max(1) as usize;
+    let tally = (chunks.start as usize..chunks.end as usize)
         .into_par_iter()
+        .with_min_len(min_len)
+        .map(|c| c as u64)
         .fold(
-            || (Trajectory::new(model), Tally::new(model, spec.grid), false),
+            || (Trajectory::new(model), Tally::new(model, spec), false),
             |(mut traj, mut tally, stopped), chunk| {
                 if stopped || monitor.cancelled() {
                     return (traj, tally, true);
@@ -179,7 +228,7 @@ pub fn simulate(model: &Model, spec: &RunSpec, monitor: &dyn Monitor) -> Option<
         )
         .map(|(_, tally, stopped)| (tally, stopped))
         .reduce(
-            || (Tally::new(model, spec.grid), false),
+            || (Tally::new(model, spec), false),
             |(a, sa), (b, sb)| (a.merge(b), sa || sb),
         );
     if tally.1 || monitor.cancelled() {

@@ -7,6 +7,7 @@
 // `!(a < b)` is deliberate throughout: it is true for NaN, which must be refused too.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+pub mod analysis;
 pub mod cli;
 pub mod cmd;
 pub mod copula;

@@ -192,6 +192,7 @@ pub struct Manifest {
     pub threads: usize,
     pub chunk_size: u64,
     pub generator: String,
+    pub sensitivity: bool,
     pub elapsed_seconds: f64,
     pub started_unix_seconds: u64,
     pub rerun: String,
@@ -244,16 +245,6 @@ pub fn text_summary(model: &Model, tally: &Tally, rows: &[SummaryRow]) -> String
         arrived / n * 100.0,
         (1.0 - arrived / n) * 100.0
     ));
-    if !model.bottlenecks.is_empty() {
-        s.push_str("\nBottlenecks fired (share of trajectories)\n");
-        for (b, bn) in model.bottlenecks.iter().enumerate() {
-            s.push_str(&format!(
-                "  {:<20} {:>6.2}%\n",
-                bn.name,
-                tally.fired[b] as f64 / n * 100.0
-            ));
-        }
-    }
     s
 }
 

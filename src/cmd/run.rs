@@ -1,7 +1,8 @@
 //! `agi-timelines run [SCENARIO]`: simulate and write the results folder.
 
+use crate::analysis;
 use crate::cli::{BadInput, Loaded, load_scenario, parse_bin_width, parse_count};
-use crate::engine::{self, CHUNK_SIZE, Counter, GENERATOR, RunSpec, Shard};
+use crate::engine::{self, CHUNK_SIZE, Counter, GENERATOR, RunSpec};
 use crate::histogram::{BinWidth, Grid};
 use crate::output;
 use crate::report::{self, Manifest};
@@ -39,6 +40,11 @@ pub struct Args {
     #[arg(short = 'j', long = "threads")]
     pub threads: Option<usize>,
 
+    /// Also compute sensitivity (sensitivity.csv and a tornado table): which inputs
+    /// move the arrival year most.
+    #[arg(long)]
+    pub sensitivity: bool,
+
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
@@ -75,12 +81,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         eprintln!("seed: {seed} (pass --seed {seed} to reproduce this run)");
     }
 
-    let spec = RunSpec {
-        seed,
-        trajectories: args.trajectories,
-        shard: Shard::WHOLE,
-        grid,
-    };
+    let mut spec = RunSpec::new(&model, seed, args.trajectories, grid);
+    if args.sensitivity {
+        spec = spec.with_sensitivity(&model);
+    }
     let started = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -91,12 +95,36 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let elapsed = clock.elapsed().as_secs_f64();
 
     let rows = report::summary_rows(&model, &tally, seed);
-    let outputs = ["histogram.csv", "summary.csv", "manifest.json"];
+    let mut files: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "histogram.csv",
+            report::histogram_csv(&tally.histogram, args.bin_width),
+        ),
+        ("summary.csv", report::summary_csv(&rows)),
+    ];
+    let attribution = analysis::attribution_rows(&model, &tally.attribution, &spec.coarse);
+    files.push((
+        "attribution.csv",
+        analysis::attribution_csv(&attribution, model.horizon),
+    ));
+    let sensitivity = match (&tally.sensitivity, &spec.sensitivity) {
+        (Some(t), Some(s)) => Some(analysis::sensitivity_rows(&model, s, t, &spec.coarse)),
+        _ => None,
+    };
+    if let Some(rows) = &sensitivity {
+        files.push((
+            "sensitivity.csv",
+            analysis::sensitivity_csv(rows, model.horizon),
+        ));
+    }
+
     let scenario_arg = if source.starts_with("builtin:") {
         model.name.clone()
     } else {
         source.clone()
     };
+    let mut names: Vec<String> = files.iter().map(|(n, _)| n.to_string()).collect();
+    names.push("manifest.json".into());
     let manifest = Manifest {
         program: "agi-timelines".into(),
         version: crate::cli::VERSION.into(),
@@ -109,42 +137,51 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         threads,
         chunk_size: CHUNK_SIZE,
         generator: GENERATOR.into(),
+        sensitivity: args.sensitivity,
         elapsed_seconds: (elapsed * 1000.0).round() / 1000.0,
         started_unix_seconds: started,
         rerun: format!(
-            "agi-timelines run {scenario_arg} -n {} --seed {seed} --bin-width {}",
-            args.trajectories, args.bin_width
+            "agi-timelines run {scenario_arg} -n {} --seed {seed} --bin-width {}{}",
+            args.trajectories,
+            args.bin_width,
+            if args.sensitivity {
+                " --sensitivity"
+            } else {
+                ""
+            }
         ),
-        outputs: outputs.iter().map(|s| s.to_string()).collect(),
+        outputs: names.clone(),
         priors: text,
     };
-    output::write_set(
-        &out_dir,
-        &[
-            (
-                "histogram.csv",
-                report::histogram_csv(&tally.histogram, args.bin_width),
-            ),
-            ("summary.csv", report::summary_csv(&rows)),
-            ("manifest.json", report::manifest_json(&manifest)),
-        ],
-    )
-    .map_err(|e| anyhow::anyhow!("writing results to {}: {e}", out_dir.display()))?;
+    files.push(("manifest.json", report::manifest_json(&manifest)));
+    output::write_set(&out_dir, &files)
+        .map_err(|e| anyhow::anyhow!("writing results to {}: {e}", out_dir.display()))?;
 
     if !args.quiet {
         let rate = args.trajectories as f64 / elapsed.max(1e-9);
-        let mut out = std::io::stdout().lock();
-        let text = format!(
-            "agi-timelines {}: scenario `{}`, {} trajectories, seed {seed}, {threads} threads, {elapsed:.2} s ({:.1} M trajectories/s)\n\n{}\nWrote {}/{{histogram.csv, summary.csv, manifest.json}}\n",
+        let mut text = format!(
+            "agi-timelines {}: scenario `{}`, {} trajectories, seed {seed}, {threads} threads, {elapsed:.2} s ({:.1} M trajectories/s)\n\n{}",
             env!("CARGO_PKG_VERSION"),
             model.name,
             args.trajectories,
             rate / 1e6,
             report::text_summary(&model, &tally, &rows),
-            out_dir.display()
         );
+        if !model.bottlenecks.is_empty() {
+            text.push('\n');
+            text.push_str(&analysis::attribution_text(&attribution, model.horizon));
+        }
+        if let Some(rows) = &sensitivity {
+            text.push('\n');
+            text.push_str(&analysis::sensitivity_text(rows, model.horizon, 10));
+        }
+        text.push_str(&format!(
+            "\nWrote {}/{{{}}}\n",
+            out_dir.display(),
+            names.join(", ")
+        ));
         // A closed stdout (e.g. `| head`) is not an error: the files are written.
-        let _ = out.write_all(text.as_bytes());
+        let _ = std::io::stdout().lock().write_all(text.as_bytes());
     }
     Ok(())
 }

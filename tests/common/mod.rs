@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use agi_timelines::engine::{RunSpec, Shard, Silent, Tally, simulate_with_threads};
+use agi_timelines::engine::{RunSpec, Silent, Tally, simulate_with_threads};
 use agi_timelines::histogram::{BinWidth, Grid};
 use agi_timelines::model::Model;
 use agi_timelines::priors::parse_model;
@@ -12,12 +12,7 @@ pub fn model(text: &str) -> Model {
 
 pub fn run(model: &Model, n: u64, seed: u64, threads: usize, bin: BinWidth) -> Tally {
     let grid = Grid::new(model.start, model.horizon, bin).unwrap();
-    let spec = RunSpec {
-        seed,
-        trajectories: n,
-        shard: Shard::WHOLE,
-        grid,
-    };
+    let spec = RunSpec::new(model, seed, n, grid);
     simulate_with_threads(model, &spec, threads, &Silent)
         .unwrap()
         .unwrap()
