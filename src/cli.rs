@@ -44,6 +44,8 @@ pub struct Cli {
 pub enum Command {
     /// Simulate a scenario and write histogram.csv, summary.csv and manifest.json.
     Run(crate::cmd::run::Args),
+    /// Run several scenarios with one seed; write long-format and side-by-side CSVs.
+    Compare(crate::cmd::compare::Args),
     /// Validate priors files; exit 0 when all are valid, 2 otherwise.
     Check(crate::cmd::check::Args),
     /// List the shipped scenarios, or print one with --show.

@@ -8,6 +8,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(a) => cmd::run::run(a),
         Command::Check(a) => cmd::check::run(a),
+        Command::Compare(a) => cmd::compare::run(a),
         Command::Scenarios(a) => cmd::scenarios::run(a),
     };
     match result {

@@ -61,11 +61,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         eprintln!("warning: {w}");
     }
     let grid = Grid::new(model.start, model.horizon, args.bin_width).map_err(|e| BadInput(e.0))?;
-    let threads = match args.threads {
-        Some(0) => return Err(BadInput("--threads must be at least 1".into()).into()),
-        Some(t) => t,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    let threads = super::threads(args.threads)?;
     let out_dir = args
         .out
         .clone()

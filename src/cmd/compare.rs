@@ -1,0 +1,281 @@
+//! `agi-timelines compare A B C...`: several scenarios, one seed, side by side.
+//!
+//! Every scenario runs with the same seed and trajectory count (common random numbers:
+//! chunk `c` of each scenario starts from the same generator state), and the results
+//! go into one long-format histogram CSV and one summary CSV with a column per scenario,
+//! ready for a spreadsheet pivot table or chart.
+
+use crate::cli::{BadInput, load_scenario, parse_bin_width, parse_count};
+use crate::engine::{self, CHUNK_SIZE, Counter, GENERATOR, RunSpec};
+use crate::histogram::{BinWidth, Grid};
+use crate::output;
+use crate::report;
+use serde::Serialize;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  agi-timelines compare situational-awareness epoch-trends skeptic\n  \
+    agi-timelines compare mine.toml situational-awareness -n 10M --seed 1 -o results/mine-vs-sa"
+)]
+pub struct Args {
+    /// Two or more priors files or shipped scenario names.
+    #[arg(required = true, num_args = 2..)]
+    pub scenarios: Vec<String>,
+
+    /// Trajectories per scenario: 1000000, 1e6, 10M, 2.5k.
+    #[arg(short = 'n', long = "trajectories", default_value = "1000000", value_parser = parse_count)]
+    pub trajectories: u64,
+
+    /// Random seed shared by all scenarios. Omitted: one is picked, printed and recorded.
+    #[arg(long)]
+    pub seed: Option<u64>,
+
+    /// Output folder. Default: results/compare/.
+    #[arg(short = 'o', long = "out", value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Histogram bin width in years: 1, 5, 0.25, 1/12, or year, quarter, month, week, day.
+    #[arg(long = "bin-width", value_name = "YEARS", default_value = "1", value_parser = parse_bin_width)]
+    pub bin_width: BinWidth,
+
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(short = 'j', long = "threads")]
+    pub threads: Option<usize>,
+
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Serialize)]
+struct CompareManifest {
+    program: String,
+    version: String,
+    scenarios: Vec<ScenarioEntry>,
+    seed: u64,
+    trajectories: u64,
+    bin_width: String,
+    threads: usize,
+    chunk_size: u64,
+    generator: String,
+    elapsed_seconds: f64,
+    rerun: String,
+    outputs: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ScenarioEntry {
+    name: String,
+    priors_source: String,
+    priors: String,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    // Load and validate everything before the first trajectory.
+    let mut loaded = Vec::new();
+    for s in &args.scenarios {
+        loaded.push(load_scenario(Some(s))?);
+    }
+    for (i, a) in loaded.iter().enumerate() {
+        if let Some(b) = loaded[..i].iter().find(|b| b.model.name == a.model.name) {
+            return Err(BadInput(format!(
+                "two scenarios are named `{}` ({} and {}); give each a distinct `name`",
+                a.model.name, b.source, a.source
+            ))
+            .into());
+        }
+        for w in &a.model.warnings {
+            eprintln!("{}: warning: {w}", a.model.name);
+        }
+    }
+    let grids = loaded
+        .iter()
+        .map(|l| Grid::new(l.model.start, l.model.horizon, args.bin_width))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| BadInput(e.0))?;
+    let threads = super::threads(args.threads)?;
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results").join("compare"));
+    output::prepare_dir(&out_dir).map_err(|e| {
+        BadInput(format!(
+            "cannot write results to {}: {e}",
+            out_dir.display()
+        ))
+    })?;
+    let seed = args.seed.unwrap_or_else(rand::random::<u64>);
+    if args.seed.is_none() && !args.quiet {
+        eprintln!("seed: {seed} (pass --seed {seed} to reproduce this comparison)");
+    }
+
+    let clock = Instant::now();
+    let mut tallies = Vec::new();
+    for (l, grid) in loaded.iter().zip(&grids) {
+        let spec = RunSpec::new(&l.model, seed, args.trajectories, *grid);
+        let monitor = Counter::default();
+        let t = engine::simulate_with_threads(&l.model, &spec, threads, &monitor)?
+            .ok_or_else(|| anyhow::anyhow!("the run was interrupted; no results were written"))?;
+        tallies.push(t);
+    }
+    let elapsed = clock.elapsed().as_secs_f64();
+
+    // Long format: the histogram rows of each scenario, prefixed by its name.
+    let mut long = String::from("scenario,year_start,year_end,probability,cumulative\n");
+    for (l, t) in loaded.iter().zip(&tallies) {
+        let csv = String::from_utf8(report::histogram_csv(&t.histogram, args.bin_width))?;
+        for line in csv.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            long.push_str(&format!(
+                "{},{},{},{},{}\n",
+                l.model.name, f[0], f[1], f[3], f[4]
+            ));
+        }
+    }
+    // Wide summary: a column per scenario; standard errors in `<metric>_std_error` rows.
+    let summaries: Vec<Vec<report::SummaryRow>> = loaded
+        .iter()
+        .zip(&tallies)
+        .map(|(l, t)| report::summary_rows(&l.model, t, seed))
+        .collect();
+    let mut metrics: Vec<String> = Vec::new();
+    for rows in &summaries {
+        for r in rows {
+            if r.metric != "scenario" && !metrics.contains(&r.metric) {
+                metrics.push(r.metric.clone());
+            }
+        }
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["metric".to_string()];
+    header.extend(loaded.iter().map(|l| l.model.name.clone()));
+    w.write_record(&header)?;
+    for with_se in [false, true] {
+        for m in &metrics {
+            let cells: Vec<String> = summaries
+                .iter()
+                .map(|rows| {
+                    rows.iter()
+                        .find(|r| &r.metric == m)
+                        .map_or(String::new(), |r| {
+                            if with_se {
+                                r.std_error.clone()
+                            } else {
+                                r.value.clone()
+                            }
+                        })
+                })
+                .collect();
+            if with_se && cells.iter().all(|c| c.is_empty()) {
+                continue;
+            }
+            let name = if with_se {
+                format!("{m}_std_error")
+            } else {
+                m.clone()
+            };
+            let mut rec = vec![name];
+            rec.extend(cells);
+            w.write_record(&rec)?;
+        }
+    }
+    let wide = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+
+    let outputs = [
+        "compare-histogram.csv",
+        "compare-summary.csv",
+        "manifest.json",
+    ];
+    let manifest = CompareManifest {
+        program: "agi-timelines".into(),
+        version: crate::cli::VERSION.into(),
+        scenarios: loaded
+            .iter()
+            .map(|l| ScenarioEntry {
+                name: l.model.name.clone(),
+                priors_source: l.source.clone(),
+                priors: l.text.clone(),
+            })
+            .collect(),
+        seed,
+        trajectories: args.trajectories,
+        bin_width: args.bin_width.to_string(),
+        threads,
+        chunk_size: CHUNK_SIZE,
+        generator: GENERATOR.into(),
+        elapsed_seconds: (elapsed * 1000.0).round() / 1000.0,
+        rerun: format!(
+            "agi-timelines compare {} -n {} --seed {seed} --bin-width {}",
+            args.scenarios.join(" "),
+            args.trajectories,
+            args.bin_width
+        ),
+        outputs: outputs.iter().map(|s| s.to_string()).collect(),
+    };
+    let mut manifest_bytes = serde_json::to_vec_pretty(&manifest)?;
+    manifest_bytes.push(b'\n');
+    output::write_set(
+        &out_dir,
+        &[
+            ("compare-histogram.csv", long.into_bytes()),
+            ("compare-summary.csv", wide.clone()),
+            ("manifest.json", manifest_bytes),
+        ],
+    )
+    .map_err(|e| anyhow::anyhow!("writing results to {}: {e}", out_dir.display()))?;
+
+    if !args.quiet {
+        let mut text = format!(
+            "agi-timelines {}: {} scenarios, {} trajectories each, seed {seed}, {elapsed:.2} s\n\n",
+            env!("CARGO_PKG_VERSION"),
+            loaded.len(),
+            args.trajectories
+        );
+        let show = [
+            "p10",
+            "p50",
+            "p90",
+            "p_by_2027",
+            "p_by_2030",
+            "p_by_2040",
+            "p_by_horizon",
+        ];
+        let width = loaded
+            .iter()
+            .map(|l| l.model.name.len())
+            .max()
+            .unwrap_or(8)
+            .max(10);
+        text.push_str(&format!("  {:<13}", "metric"));
+        for l in &loaded {
+            text.push_str(&format!("  {:>width$}", l.model.name));
+        }
+        text.push('\n');
+        for m in show {
+            text.push_str(&format!("  {m:<13}"));
+            for rows in &summaries {
+                let v = rows
+                    .iter()
+                    .find(|r| r.metric == m)
+                    .map_or("", |r| r.value.as_str());
+                let v = match (m.starts_with("p_by"), v.parse::<f64>()) {
+                    (true, Ok(p)) => format!("{:.1}%", p * 100.0),
+                    (false, Ok(y)) => format!("{y:.1}"),
+                    _ => v.to_string(),
+                };
+                text.push_str(&format!("  {v:>width$}"));
+            }
+            text.push('\n');
+        }
+        text.push_str(&format!(
+            "\nWrote {}/{{{}}}\n",
+            out_dir.display(),
+            outputs.join(", ")
+        ));
+        let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    }
+    Ok(())
+}
