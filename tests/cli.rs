@@ -419,7 +419,7 @@ fn compare_writes_long_and_wide_csvs_with_one_seed() {
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert_eq!(rows.len(), 2 * (1 + 76 + 1));
     for name in ["situational-awareness", "skeptic"] {
-        let last = rows.iter().filter(|r| r[0] == name).next_back().unwrap();
+        let last = rows.iter().rfind(|r| r[0] == name).unwrap();
         assert_eq!(
             (last[2], last[4]),
             ("", "1"),
