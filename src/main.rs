@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    cmd::install_interrupt_handler();
     let result = match cli.command {
         Command::Run(a) => cmd::run::run(a),
         Command::Check(a) => cmd::check::run(a),
@@ -15,6 +16,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
+            if e.is::<cmd::Interrupted>() {
+                return ExitCode::from(cmd::EXIT_INTERRUPTED);
+            }
             ExitCode::from(exit_code(&e))
         }
     }

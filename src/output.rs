@@ -1,17 +1,24 @@
-//! The one place that writes result files, atomically.
+//! The one place that writes result files, atomically and as one set.
 //!
-//! Each file is first written in full to a hidden temporary file in the destination
-//! folder, flushed to disk, and only then renamed over its final name (a rename within
-//! one folder is atomic on POSIX file systems). All temporary files of a run are
-//! written before the first rename, so a failure while writing leaves the previous
-//! results untouched. Known result files of an earlier run that this run does not
-//! produce are removed, so a folder never mixes files from two runs.
+//! A run's files are first written in full into a hidden staging folder beside the
+//! output folder (`.NAME.agi-timelines-new-PID`), each flushed to disk. Then:
+//! - if the output folder does not exist, the staging folder is renamed to it;
+//! - on Linux, the staging folder and the output folder are swapped in one atomic
+//!   `renameat2(RENAME_EXCHANGE)` call, and the old set (now in the staging folder) is
+//!   deleted;
+//! - elsewhere (or on a file system without that call) each file is renamed into place
+//!   (each rename is atomic, so no file is ever half written).
+//!
+//! So a run killed at any moment leaves the previous complete results or the new
+//! complete results, never a half-written CSV and, where the swap is available, never a
+//! mix of the two. An output folder may hold only files this program writes: anything
+//! else there is refused before sampling starts, so a swap never moves a user's files.
 
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-/// Every file name a run may write; stale ones from an earlier run are removed.
+/// Every file name a run, compare or merge may write.
 pub const KNOWN_OUTPUTS: &[&str] = &[
     "histogram.csv",
     "summary.csv",
@@ -21,50 +28,132 @@ pub const KNOWN_OUTPUTS: &[&str] = &[
     "chart.svg",
     "chart.png",
     "tally.json",
+    "compare-histogram.csv",
+    "compare-summary.csv",
+    "compare-chart.svg",
+    "compare-chart.png",
 ];
 
-fn temp_name(dir: &Path, name: &str) -> PathBuf {
-    dir.join(format!(".{name}.tmp-{}", std::process::id()))
+/// Test hook: milliseconds to pause after staging each file, so a test can kill the
+/// process mid-write. Unset in normal use.
+const SLOW_WRITE_ENV: &str = "AGI_TIMELINES_TEST_SLOW_WRITE_MS";
+
+fn split(dir: &Path) -> (PathBuf, String) {
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let base = dir
+        .file_name()
+        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    (parent, base)
 }
 
-/// Make sure `dir` exists (creating it) and that a file can be created in it.
-/// Call before sampling so a bad output path fails fast.
+fn staging_prefix(base: &str) -> String {
+    format!(".{base}.agi-timelines-new-")
+}
+
+fn staging_dir(dir: &Path) -> PathBuf {
+    let (parent, base) = split(dir);
+    parent.join(format!("{}{}", staging_prefix(&base), std::process::id()))
+}
+
+/// Check `dir` can receive results, before any work: it is a folder (or can be
+/// created), holds nothing but this program's outputs, and is writable. Leftover
+/// staging folders of killed runs are removed.
 pub fn prepare_dir(dir: &Path) -> io::Result<()> {
-    if dir.exists() && !dir.is_dir() {
-        return Err(io::Error::new(
-            io::ErrorKind::AlreadyExists,
-            format!("{} exists and is not a folder", dir.display()),
-        ));
+    if dir.exists() {
+        if !dir.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "it exists and is not a folder",
+            ));
+        }
+        let mut foreign: Vec<String> = Vec::new();
+        for entry in fs::read_dir(dir)? {
+            let name = entry?.file_name().to_string_lossy().into_owned();
+            if !KNOWN_OUTPUTS.contains(&name.as_str()) {
+                foreign.push(name);
+            }
+        }
+        if !foreign.is_empty() {
+            foreign.sort();
+            let shown: Vec<&str> = foreign.iter().take(5).map(String::as_str).collect();
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!(
+                    "the folder holds files this program did not write ({}{}); results replace a folder as a whole, so use an empty or new folder",
+                    shown.join(", "),
+                    if foreign.len() > 5 { ", ..." } else { "" }
+                ),
+            ));
+        }
     }
-    fs::create_dir_all(dir)?;
-    let probe = temp_name(dir, "write-test");
-    fs::File::create(&probe)?;
-    fs::remove_file(&probe)?;
+    let (parent, base) = split(dir);
+    fs::create_dir_all(&parent)?;
+    // remove staging folders left by killed runs
+    if let Ok(entries) = fs::read_dir(&parent) {
+        let prefix = staging_prefix(&base);
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = fs::remove_dir_all(e.path());
+            }
+        }
+    }
+    // prove we can create the staging folder there
+    let probe = staging_dir(dir);
+    fs::create_dir(&probe)?;
+    fs::remove_dir(&probe)?;
     Ok(())
 }
 
-/// Write `files` (name, bytes) into `dir` atomically, as one set.
+/// Write `files` (name, bytes) into `dir` as one set (see the module docs).
 pub fn write_set(dir: &Path, files: &[(&str, Vec<u8>)]) -> io::Result<()> {
-    fs::create_dir_all(dir)?;
-    let mut temps = Vec::with_capacity(files.len());
-    let result = (|| {
+    let staging = staging_dir(dir);
+    if staging.exists() {
+        fs::remove_dir_all(&staging)?;
+    }
+    fs::create_dir_all(staging.parent().unwrap_or(Path::new(".")))?;
+    fs::create_dir(&staging)?;
+    let pause = std::env::var(SLOW_WRITE_ENV)
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok());
+    let staged = (|| {
         for (name, bytes) in files {
-            let tmp = temp_name(dir, name);
-            temps.push(tmp.clone());
-            let mut f = fs::File::create(&tmp)?;
+            let mut f = fs::File::create(staging.join(name))?;
             f.write_all(bytes)?;
             f.sync_all()?;
+            if let Some(ms) = pause {
+                std::thread::sleep(std::time::Duration::from_millis(ms));
+            }
         }
-        Ok(())
+        sync_dir(&staging)
     })();
-    if let Err(e) = result {
-        for t in &temps {
-            let _ = fs::remove_file(t);
-        }
+    if let Err(e) = staged {
+        let _ = fs::remove_dir_all(&staging);
         return Err(e);
     }
-    for ((name, _), tmp) in files.iter().zip(&temps) {
-        fs::rename(tmp, dir.join(name))?;
+    let result = if !dir.exists() {
+        fs::rename(&staging, dir)
+    } else if exchange(&staging, dir).is_ok() {
+        // `staging` now holds the previous set
+        fs::remove_dir_all(&staging)
+    } else {
+        per_file(&staging, dir, files)
+    };
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&staging);
+    }
+    result?;
+    let (parent, _) = split(dir);
+    let _ = sync_dir(&parent);
+    Ok(())
+}
+
+/// Fallback: rename each staged file into place, remove stale outputs, drop staging.
+fn per_file(staging: &Path, dir: &Path, files: &[(&str, Vec<u8>)]) -> io::Result<()> {
+    for (name, _) in files {
+        fs::rename(staging.join(name), dir.join(name))?;
     }
     for stale in KNOWN_OUTPUTS {
         if !files.iter().any(|(n, _)| n == stale) {
@@ -74,5 +163,93 @@ pub fn write_set(dir: &Path, files: &[(&str, Vec<u8>)]) -> io::Result<()> {
             }
         }
     }
-    Ok(())
+    fs::remove_dir_all(staging)
+}
+
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        fs::File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
+/// Atomically swap two paths (Linux `renameat2` with `RENAME_EXCHANGE`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let ca = CString::new(a.as_os_str().as_bytes()).map_err(io::Error::other)?;
+    let cb = CString::new(b.as_os_str().as_bytes()).map_err(io::Error::other)?;
+    // SAFETY: both paths are valid NUL-terminated strings that outlive the call;
+    // AT_FDCWD resolves them relative to the current directory like `rename`.
+    let rc = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            ca.as_ptr(),
+            libc::AT_FDCWD,
+            cb.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> io::Result<()> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "no atomic exchange on this platform",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_set_replaces_the_previous_set_whole() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("r");
+        write_set(
+            &out,
+            &[
+                ("summary.csv", b"a\n".to_vec()),
+                ("sensitivity.csv", b"s\n".to_vec()),
+            ],
+        )
+        .unwrap();
+        prepare_dir(&out).unwrap();
+        write_set(&out, &[("summary.csv", b"b\n".to_vec())]).unwrap();
+        assert_eq!(fs::read(out.join("summary.csv")).unwrap(), b"b\n");
+        assert!(
+            !out.join("sensitivity.csv").exists(),
+            "a stale output does not survive"
+        );
+        let left: Vec<_> = fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            left,
+            vec![std::ffi::OsString::from("r")],
+            "no staging folder left"
+        );
+    }
+
+    #[test]
+    fn a_folder_with_foreign_files_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(tmp.path().join("notes.txt"), "mine").unwrap();
+        let e = prepare_dir(tmp.path()).unwrap_err();
+        assert!(e.to_string().contains("notes.txt"), "{e}");
+    }
 }

@@ -370,26 +370,166 @@ fn usage_errors_exit_2() {
 fn a_rerun_replaces_every_file_of_the_previous_run() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("r");
-    fs::create_dir_all(&out).unwrap();
-    fs::write(out.join("sensitivity.csv"), "stale from an older run\n").unwrap();
-    fs::write(out.join("notes.txt"), "mine\n").unwrap();
-    let o = run_in(tmp.path(), &["run", "-n", "1000", "--seed", "3", "-o", "r"]);
+    let o = run_in(
+        tmp.path(),
+        &[
+            "run",
+            "-n",
+            "1000",
+            "--seed",
+            "3",
+            "-o",
+            "r",
+            "--sensitivity",
+        ],
+    );
+    assert!(o.status.success());
+    assert!(out.join("sensitivity.csv").exists());
+    let o = run_in(tmp.path(), &["run", "-n", "1000", "--seed", "4", "-o", "r"]);
     assert!(o.status.success());
     assert!(
         !out.join("sensitivity.csv").exists(),
-        "stale result files are removed"
+        "a stale result file does not survive"
     );
-    assert_eq!(
-        read(out.join("notes.txt")),
-        "mine\n",
-        "other files are left alone"
-    );
-    let leftovers: Vec<_> = fs::read_dir(&out)
+    assert!(read(out.join("summary.csv")).contains("seed,4,"));
+    let names: Vec<String> = fs::read_dir(tmp.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(".tmp"))
         .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert_eq!(names, ["r"], "no staging folder left behind");
+}
+
+#[test]
+fn a_folder_holding_other_files_is_refused_before_sampling() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::create_dir(tmp.path().join("mine")).unwrap();
+    fs::write(tmp.path().join("mine/notes.txt"), "mine\n").unwrap();
+    let o = run_in(tmp.path(), &["run", "-n", "1000", "-o", "mine"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("notes.txt"), "{}", stderr(&o));
+    assert_eq!(fs::read_dir(tmp.path().join("mine")).unwrap().count(), 1);
+}
+
+/// The CSV files of a results folder, by name (the manifest's timings differ by run).
+fn csv_set(dir: &Path) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".csv"))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                fs::read_to_string(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_run_killed_at_any_moment_leaves_the_old_or_the_new_results_whole() {
+    // The test hook pauses 60 ms after staging each of the 4 files, so kills at
+    // 0-400 ms land before, during and after the writes.
+    let tmp = tempfile::tempdir().unwrap();
+    let args = |seed: &'static str, out: &'static str| {
+        ["run", "-n", "3000", "--seed", seed, "-o", out, "-q"]
+    };
+    assert!(run_in(tmp.path(), &args("2", "new")).status.success());
+    let new = csv_set(&tmp.path().join("new"));
+    let mut outcomes = (0, 0);
+    for delay_ms in [0u64, 20, 60, 100, 140, 180, 220, 260, 300, 400] {
+        assert!(run_in(tmp.path(), &args("1", "r")).status.success());
+        let old = csv_set(&tmp.path().join("r"));
+        assert_ne!(old, new);
+        let mut child = bin()
+            .current_dir(tmp.path())
+            .args(args("2", "r"))
+            .env("AGI_TIMELINES_TEST_SLOW_WRITE_MS", "60")
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL: no chance to clean up
+        let _ = child.wait();
+        let now = csv_set(&tmp.path().join("r"));
+        if now == old {
+            outcomes.0 += 1;
+        } else if now == new {
+            outcomes.1 += 1;
+        } else {
+            panic!(
+                "killed after {delay_ms} ms: a mixed or partial set: {:?}",
+                now.iter().map(|f| &f.0).collect::<Vec<_>>()
+            );
+        }
+    }
+    assert!(
+        outcomes.0 > 0,
+        "no kill landed before the swap: the test exercised nothing"
+    );
+    // the next run cleans up what a killed run left behind
+    assert!(run_in(tmp.path(), &args("3", "r")).status.success());
+    let names: Vec<String> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(names.is_empty(), "{names:?}");
+}
+
+#[test]
+fn ctrl_c_stops_promptly_and_leaves_previous_results() {
+    let tmp = tempfile::tempdir().unwrap();
+    assert!(
+        run_in(
+            tmp.path(),
+            &["run", "-n", "1000", "--seed", "1", "-o", "r", "-q"]
+        )
+        .status
+        .success()
+    );
+    let before = csv_set(&tmp.path().join("r"));
+    // a billion trajectories would take minutes
+    let mut child = bin()
+        .current_dir(tmp.path())
+        .args(["run", "-n", "1G", "--seed", "1", "-o", "r"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let sent = std::time::Instant::now();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = child.wait_with_output().unwrap();
+    let took = sent.elapsed();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
+    // a chunk of 16,384 trajectories takes milliseconds; allow generously for a loaded machine
+    assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
+    assert_eq!(csv_set(&tmp.path().join("r")), before);
+}
+
+#[test]
+fn no_progress_bar_when_stderr_is_not_a_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    // long enough (> 1 s on this machine) that a terminal would show the bar
+    let o = run_in(tmp.path(), &["run", "-n", "6M", "--seed", "1", "-o", "r"]);
+    assert!(o.status.success());
+    assert_eq!(
+        stderr(&o),
+        "",
+        "stderr carries only errors and warnings when not a terminal"
+    );
 }
 
 #[test]

@@ -6,7 +6,7 @@
 //! ready for a spreadsheet pivot table or chart.
 
 use crate::cli::{BadInput, load_scenario, parse_bin_width, parse_count};
-use crate::engine::{self, CHUNK_SIZE, Counter, GENERATOR, RunSpec};
+use crate::engine::{CHUNK_SIZE, GENERATOR, RunSpec};
 use crate::histogram::{BinWidth, Grid};
 use crate::output;
 use crate::report;
@@ -116,9 +116,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut tallies = Vec::new();
     for (l, grid) in loaded.iter().zip(&grids) {
         let spec = RunSpec::new(&l.model, seed, args.trajectories, *grid);
-        let monitor = Counter::default();
-        let t = engine::simulate_with_threads(&l.model, &spec, threads, &monitor)?
-            .ok_or_else(|| anyhow::anyhow!("the run was interrupted; no results were written"))?;
+        let t = super::simulate(&l.model, &spec, threads, args.quiet, &l.model.name)?;
         tallies.push(t);
     }
     let elapsed = clock.elapsed().as_secs_f64();

@@ -2,7 +2,7 @@
 
 use crate::analysis;
 use crate::cli::{BadInput, Loaded, load_scenario, parse_bin_width, parse_count};
-use crate::engine::{self, CHUNK_SIZE, Counter, GENERATOR, RunSpec};
+use crate::engine::{CHUNK_SIZE, GENERATOR, RunSpec};
 use crate::histogram::{BinWidth, Grid};
 use crate::output;
 use crate::report::{self, Manifest};
@@ -85,9 +85,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let clock = Instant::now();
-    let monitor = Counter::default();
-    let tally = engine::simulate_with_threads(&model, &spec, threads, &monitor)?
-        .ok_or_else(|| anyhow::anyhow!("the run was interrupted; no results were written"))?;
+    let tally = super::simulate(&model, &spec, threads, args.quiet, &model.name)?;
     let elapsed = clock.elapsed().as_secs_f64();
 
     let rows = report::summary_rows(&model, &tally, seed);
