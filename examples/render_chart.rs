@@ -8,7 +8,7 @@
 //! writes OUT_DIR (default /tmp)/chart.{svg,png} and compare.{svg,png}.
 
 use agi_timelines::chart::{self, ChartInput};
-use agi_timelines::engine::{RunSpec, Shard, Silent, simulate_with_threads};
+use agi_timelines::engine::{RunSpec, Silent, simulate_with_threads};
 use agi_timelines::histogram::{BinWidth, Grid};
 use agi_timelines::model::Model;
 use agi_timelines::priors::parse_model;
@@ -18,12 +18,8 @@ use std::path::PathBuf;
 const SEED: u64 = 42;
 
 fn run(model: &Model, n: u64, bin: BinWidth) -> agi_timelines::engine::Tally {
-    let spec = RunSpec {
-        seed: SEED,
-        trajectories: n,
-        shard: Shard::WHOLE,
-        grid: Grid::new(model.start, model.horizon, bin).expect("grid"),
-    };
+    let grid = Grid::new(model.start, model.horizon, bin).expect("grid");
+    let spec = RunSpec::new(model, SEED, n, grid);
     simulate_with_threads(model, &spec, 0, &Silent)
         .expect("thread pool")
         .expect("not cancelled")

@@ -1195,7 +1195,7 @@ pub fn compare_chart_png(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{RunSpec, Shard, Silent, simulate};
+    use crate::engine::{RunSpec, Silent, simulate};
     use crate::histogram::Grid;
 
     const PNG_SIGNATURE: &[u8] = &[0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n'];
@@ -1234,12 +1234,8 @@ mod tests {
 
     fn shipped_input(trajectories: u64, bin: BinWidth) -> ChartInput {
         let model = crate::scenarios::SHIPPED[0].model().unwrap();
-        let spec = RunSpec {
-            seed: 7,
-            trajectories,
-            shard: Shard::WHOLE,
-            grid: Grid::new(model.start, model.horizon, bin).unwrap(),
-        };
+        let grid = Grid::new(model.start, model.horizon, bin).unwrap();
+        let spec = RunSpec::new(&model, 7, trajectories, grid);
         let tally = simulate(&model, &spec, &Silent).unwrap();
         ChartInput::from_run(&model, &tally, bin, 7)
     }
