@@ -8,6 +8,7 @@
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 pub mod analysis;
+pub mod chart;
 pub mod cli;
 pub mod cmd;
 pub mod copula;

@@ -47,12 +47,26 @@ pub fn fmt_prob(count: u64, total: u64) -> String {
     format!("{p}")
 }
 
-/// `histogram.csv`: one row per output bin from start to horizon, then "not by horizon".
-pub fn histogram_csv(h: &ArrivalHistogram, bin: BinWidth) -> Vec<u8> {
-    let mut out = String::from("year_start,year_end,count,probability,cumulative\n");
-    let n = h.total();
+/// One output bin of the arrival histogram: arrivals in `[year_start, year_end)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BinRow {
+    /// Lower edge; the first bin starts at the run's `start`, not at a calendar edge.
+    pub year_start: f64,
+    /// Upper edge; the last bin ends at the horizon.
+    pub year_end: f64,
+    /// Arrivals in this bin.
+    pub count: u64,
+    /// Arrivals in this bin and all earlier ones.
+    pub cumulative: u64,
+}
+
+/// The output bins from start to horizon: edges on multiples of the bin width (calendar
+/// boundaries), except the first bin's lower edge (`start`) and the last bin's upper
+/// edge (the horizon). "Not by horizon" is not a bin: it is `h.not_by_horizon`.
+pub fn bins(h: &ArrivalHistogram, bin: BinWidth) -> Vec<BinRow> {
     let g = h.grid;
     let per_bin = bin.cells_per_bin() as i64;
+    let mut rows = Vec::new();
     let mut cum = 0u64;
     // absolute cell index of each bin edge: multiples of per_bin
     let mut edge_lo = g.first;
@@ -73,20 +87,35 @@ pub fn histogram_csv(h: &ArrivalHistogram, bin: BinWidth) -> Vec<u8> {
         } else {
             edge_hi as f64 / g.cells_per_year as f64
         };
-        out.push_str(&format!(
-            "{},{},{},{},{}\n",
-            fmt_year(year_start),
-            fmt_year(year_end),
+        rows.push(BinRow {
+            year_start,
+            year_end,
             count,
-            fmt_prob(count, n),
-            fmt_prob(cum, n)
-        ));
+            cumulative: cum,
+        });
         edge_lo = edge_hi;
     }
-    cum += h.not_by_horizon;
+    rows
+}
+
+/// `histogram.csv`: one row per output bin from start to horizon, then "not by horizon".
+pub fn histogram_csv(h: &ArrivalHistogram, bin: BinWidth) -> Vec<u8> {
+    let mut out = String::from("year_start,year_end,count,probability,cumulative\n");
+    let n = h.total();
+    for r in bins(h, bin) {
+        out.push_str(&format!(
+            "{},{},{},{},{}\n",
+            fmt_year(r.year_start),
+            fmt_year(r.year_end),
+            r.count,
+            fmt_prob(r.count, n),
+            fmt_prob(r.cumulative, n)
+        ));
+    }
+    let cum = h.arrived() + h.not_by_horizon;
     out.push_str(&format!(
         "{},,{},{},{}\n",
-        fmt_year(g.horizon),
+        fmt_year(h.grid.horizon),
         h.not_by_horizon,
         fmt_prob(h.not_by_horizon, n),
         fmt_prob(cum, n)
@@ -261,5 +290,35 @@ mod tests {
         assert_eq!(fmt_sig(12.3456, 3), "12.3");
         assert_eq!(fmt_prob(1, 10_000_000), "0.0000001");
         assert_eq!(fmt_prob(3, 3), "1");
+    }
+
+    #[test]
+    fn histogram_csv_rows_are_the_shared_bins() {
+        use crate::histogram::Grid;
+        let bin = BinWidth::Years(1);
+        let mut h = ArrivalHistogram::new(Grid::new(2024.3, 2026.6, bin).unwrap());
+        for a in [
+            Some(2024.5),
+            Some(2025.0),
+            Some(2025.99),
+            Some(2026.5),
+            None,
+        ] {
+            h.record(a);
+        }
+        let rows = bins(&h, bin);
+        assert_eq!(rows.len(), 3);
+        assert_eq!((rows[0].year_start, rows[0].year_end), (2024.3, 2025.0));
+        assert_eq!((rows[2].year_start, rows[2].year_end), (2026.0, 2026.6));
+        assert_eq!(rows.iter().map(|r| r.count).collect::<Vec<_>>(), [1, 2, 1]);
+        assert_eq!(rows[2].cumulative, h.arrived());
+        assert_eq!(
+            String::from_utf8(histogram_csv(&h, bin)).unwrap(),
+            "year_start,year_end,count,probability,cumulative\n\
+             2024.3,2025,1,0.2,0.2\n\
+             2025,2026,2,0.4,0.6\n\
+             2026,2026.6,1,0.2,0.8\n\
+             2026.6,,1,0.2,1\n"
+        );
     }
 }

@@ -490,7 +490,7 @@ fn ctrl_c_stops_promptly_and_leaves_previous_results() {
     );
     let before = csv_set(&tmp.path().join("r"));
     // a billion trajectories would take minutes
-    let mut child = bin()
+    let child = bin()
         .current_dir(tmp.path())
         .args(["run", "-n", "1G", "--seed", "1", "-o", "r"])
         .stderr(std::process::Stdio::piped())
