@@ -5,6 +5,7 @@
 //! go into one long-format histogram CSV and one summary CSV with a column per scenario,
 //! ready for a spreadsheet pivot table or chart.
 
+use crate::chart;
 use crate::cli::{BadInput, load_scenario, parse_bin_width, parse_count};
 use crate::engine::{CHUNK_SIZE, GENERATOR, RunSpec};
 use crate::histogram::{BinWidth, Grid};
@@ -124,14 +125,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     // Long format: the histogram rows of each scenario, prefixed by its name.
     let mut long = String::from("scenario,year_start,year_end,probability,cumulative\n");
     for (l, t) in loaded.iter().zip(&tallies) {
-        let csv = String::from_utf8(report::histogram_csv(&t.histogram, args.bin_width))?;
-        for line in csv.lines().skip(1) {
-            let f: Vec<&str> = line.split(',').collect();
+        let h = &t.histogram;
+        let n = h.total();
+        for b in report::bins(h, args.bin_width) {
             long.push_str(&format!(
                 "{},{},{},{},{}\n",
-                l.model.name, f[0], f[1], f[3], f[4]
+                l.model.name,
+                report::fmt_year(b.year_start),
+                report::fmt_year(b.year_end),
+                report::fmt_prob(b.count, n),
+                report::fmt_prob(b.cumulative, n)
             ));
         }
+        long.push_str(&format!(
+            "{},{},,{},1\n",
+            l.model.name,
+            report::fmt_year(l.model.horizon),
+            report::fmt_prob(h.not_by_horizon, n)
+        ));
     }
     // Wide summary: a column per scenario; standard errors in `<metric>_std_error` rows.
     let summaries: Vec<Vec<report::SummaryRow>> = loaded
@@ -182,9 +193,27 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let wide = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
 
+    let series: Vec<(String, Vec<chart::ChartBin>)> = loaded
+        .iter()
+        .zip(&tallies)
+        .map(|(l, t)| {
+            (
+                l.model.name.clone(),
+                chart::chart_bins(&t.histogram, args.bin_width),
+            )
+        })
+        .collect();
+    let title = "AGI arrival year: cumulative probability by scenario";
+    let caption = format!(
+        "{} trajectories per scenario, seed {seed}, agi-timelines {}",
+        chart::fmt_count(args.trajectories),
+        env!("CARGO_PKG_VERSION")
+    );
     let outputs = [
         "compare-histogram.csv",
         "compare-summary.csv",
+        "compare-chart.svg",
+        "compare-chart.png",
         "manifest.json",
     ];
     let manifest = CompareManifest {
@@ -220,6 +249,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &[
             ("compare-histogram.csv", long.into_bytes()),
             ("compare-summary.csv", wide.clone()),
+            (
+                "compare-chart.svg",
+                chart::compare_chart_svg(title, &caption, &series),
+            ),
+            (
+                "compare-chart.png",
+                chart::compare_chart_png(title, &caption, &series)?,
+            ),
             ("manifest.json", manifest_bytes),
         ],
     )

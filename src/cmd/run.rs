@@ -1,6 +1,7 @@
 //! `agi-timelines run [SCENARIO]`: simulate and write the results folder.
 
 use crate::analysis;
+use crate::chart;
 use crate::cli::{BadInput, Loaded, load_scenario, parse_bin_width, parse_count};
 use crate::engine::{CHUNK_SIZE, GENERATOR, RunSpec};
 use crate::histogram::{BinWidth, Grid};
@@ -44,6 +45,10 @@ pub struct Args {
     /// move the arrival year most.
     #[arg(long)]
     pub sensitivity: bool,
+
+    /// Skip chart.svg and chart.png (drawing the PNG takes ~0.3 s).
+    #[arg(long = "no-chart")]
+    pub no_chart: bool,
 
     /// Print nothing but errors.
     #[arg(short, long)]
@@ -110,6 +115,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "sensitivity.csv",
             analysis::sensitivity_csv(rows, model.horizon),
         ));
+    }
+    if !args.no_chart {
+        let chart_input = chart::ChartInput::from_run(&model, &tally, args.bin_width, seed);
+        files.push(("chart.svg", chart::chart_svg(&chart_input)));
+        files.push(("chart.png", chart::chart_png(&chart_input)?));
     }
 
     let scenario_arg = if source.starts_with("builtin:") {
