@@ -31,7 +31,7 @@ pub const MAX_COMBO_BOTTLENECKS: usize = 6;
 
 /// The coarse arrival grid shared by sensitivity and attribution; the last cell
 /// (`len`) holds "not by horizon".
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CoarseGrid {
     pub first: i64,
     pub len: usize,
@@ -164,7 +164,7 @@ impl SensitivitySpec {
 }
 
 /// Streaming sensitivity counts.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SensitivityTally {
     pub cells: usize,
     /// Arrivals per cell (shared by all inputs).
@@ -172,8 +172,8 @@ pub struct SensitivityTally {
     /// Per input and cell, three counters side by side (one cache line per update):
     /// [sum of rank buckets, arrivals in the bottom decile, arrivals in the top decile].
     pub per_cell: Vec<[u64; 3]>,
-    /// Per input, how many draws fell in each rank bucket.
-    pub buckets: Vec<[u64; BUCKETS]>,
+    /// Per input, how many draws fell in each rank bucket (`inputs * BUCKETS`).
+    pub buckets: Vec<u64>,
 }
 
 impl SensitivityTally {
@@ -184,7 +184,7 @@ impl SensitivityTally {
             cells,
             counts: vec![0; cells],
             per_cell: vec![[0; 3]; k * cells],
-            buckets: vec![[0; BUCKETS]; k],
+            buckets: vec![0; k * BUCKETS],
         }
     }
 
@@ -199,7 +199,7 @@ impl SensitivityTally {
             slot[0] += b as u64;
             slot[1] += u64::from(x < lo);
             slot[2] += u64::from(x >= hi);
-            self.buckets[j][b] += 1;
+            self.buckets[j * BUCKETS + b] += 1;
         }
     }
 
@@ -213,9 +213,7 @@ impl SensitivityTally {
             }
         }
         for (x, y) in self.buckets.iter_mut().zip(&o.buckets) {
-            for k in 0..BUCKETS {
-                x[k] += y[k];
-            }
+            *x += y;
         }
     }
 
@@ -229,7 +227,7 @@ impl SensitivityTally {
 }
 
 /// Streaming attribution counts.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AttributionTally {
     pub cells: usize,
     pub bottlenecks: usize,
@@ -356,13 +354,13 @@ pub fn sensitivity_rows(
             let low = &t.decile_counts(j, 1);
             let high = &t.decile_counts(j, 2);
             let ranks = &t.per_cell[j * cells..(j + 1) * cells];
-            let mean_b: f64 = t.buckets[j]
+            let mean_b: f64 = t.buckets[j * BUCKETS..(j + 1) * BUCKETS]
                 .iter()
                 .enumerate()
                 .map(|(b, &c)| b as f64 * c as f64)
                 .sum::<f64>()
                 / nf;
-            let var_b: f64 = t.buckets[j]
+            let var_b: f64 = t.buckets[j * BUCKETS..(j + 1) * BUCKETS]
                 .iter()
                 .enumerate()
                 .map(|(b, &c)| (b as f64 - mean_b).powi(2) * c as f64)

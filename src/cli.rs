@@ -46,6 +46,10 @@ pub enum Command {
     Run(crate::cmd::run::Args),
     /// Run several scenarios with one seed; write long-format and side-by-side CSVs.
     Compare(crate::cmd::compare::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(crate::cmd::completions::Args),
+    /// Combine the shards of a run (`run --shard K/N`) into its full results.
+    Merge(crate::cmd::merge::Args),
     /// Validate priors files; exit 0 when all are valid, 2 otherwise.
     Check(crate::cmd::check::Args),
     /// List the shipped scenarios, or print one with --show.

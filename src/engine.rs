@@ -71,7 +71,7 @@ impl Shard {
 }
 
 /// Everything a run accumulates. Integer-only, so merging is order-free.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Tally {
     pub histogram: ArrivalHistogram,
     /// Trajectories in which each bottleneck fired.

@@ -123,7 +123,7 @@ impl fmt::Display for BinWidth {
 }
 
 /// The fine grid: which cells a run's histogram covers.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Grid {
     pub cells_per_year: u64,
     /// Absolute index of the first cell (`floor(start * cells_per_year)`).
@@ -175,7 +175,7 @@ impl Grid {
 }
 
 /// Counts of arrivals on the fine grid, plus the trajectories that never arrived.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ArrivalHistogram {
     pub grid: Grid,
     pub counts: Vec<u64>,

@@ -10,6 +10,8 @@ fn main() -> ExitCode {
         Command::Run(a) => cmd::run::run(a),
         Command::Check(a) => cmd::check::run(a),
         Command::Compare(a) => cmd::compare::run(a),
+        Command::Merge(a) => cmd::merge::run(a),
+        Command::Completions(a) => cmd::completions::run(a),
         Command::Scenarios(a) => cmd::scenarios::run(a),
     };
     match result {

@@ -2,6 +2,8 @@
 
 pub mod check;
 pub mod compare;
+pub mod completions;
+pub mod merge;
 pub mod run;
 pub mod scenarios;
 

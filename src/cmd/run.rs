@@ -3,10 +3,11 @@
 use crate::analysis;
 use crate::chart;
 use crate::cli::{BadInput, Loaded, load_scenario, parse_bin_width, parse_count};
-use crate::engine::{CHUNK_SIZE, GENERATOR, RunSpec};
+use crate::engine::{CHUNK_SIZE, GENERATOR, RunSpec, Shard, Tally};
 use crate::histogram::{BinWidth, Grid};
 use crate::output;
 use crate::report::{self, Manifest};
+use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -50,64 +51,226 @@ pub struct Args {
     #[arg(long = "no-chart")]
     pub no_chart: bool,
 
+    /// Compute only shard K of N equal parts of the run (same seed and count on every
+    /// machine) and write a mergeable tally.json; combine with `agi-timelines merge`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
+
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
 }
 
+/// Parse `K/N` with 1 <= K <= N.
+pub fn parse_shard(s: &str) -> Result<Shard, String> {
+    let bad = || format!("`{s}` is not a shard: use K/N with 1 <= K <= N, e.g. 3/8");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let k: u64 = k.trim().parse().map_err(|_| bad())?;
+    let n: u64 = n.trim().parse().map_err(|_| bad())?;
+    if k < 1 || k > n {
+        return Err(bad());
+    }
+    Ok(Shard { index: k, count: n })
+}
+
+/// The mergeable result of one shard (`tally.json`).
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct ShardFile {
+    pub format: String,
+    pub version: String,
+    pub scenario: String,
+    pub priors_source: String,
+    pub priors: String,
+    pub seed: u64,
+    pub trajectories: u64,
+    pub bin_width: String,
+    pub sensitivity: bool,
+    pub shard_index: u64,
+    pub shard_count: u64,
+    pub chunk_size: u64,
+    pub tally: Tally,
+}
+
+/// The `format` field of every tally.json.
+pub const SHARD_FORMAT: &str = "agi-timelines shard tally v1";
+
+/// What a finished run (or a merge of shards) needs in order to write its results.
+pub struct Finished<'a> {
+    pub loaded: &'a Loaded,
+    pub spec: &'a RunSpec,
+    pub tally: &'a Tally,
+    pub bin_width: BinWidth,
+    pub sensitivity: bool,
+    pub no_chart: bool,
+    pub threads: usize,
+    pub elapsed: f64,
+    pub started: u64,
+    /// "1/1" for a whole run, "merged from N shards" for a merge.
+    pub shard_label: String,
+}
+
 pub fn run(args: Args) -> anyhow::Result<()> {
     // Parse, then validate, then run: nothing is written before all checks pass.
-    let Loaded {
-        model,
-        source,
-        text,
-    } = load_scenario(args.scenario.as_deref())?;
+    let loaded = load_scenario(args.scenario.as_deref())?;
+    let model = &loaded.model;
     for w in &model.warnings {
         eprintln!("warning: {w}");
     }
     let grid = Grid::new(model.start, model.horizon, args.bin_width).map_err(|e| BadInput(e.0))?;
     let threads = super::threads(args.threads)?;
-    let out_dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("results").join(&model.name));
+    let out_dir = args.out.clone().unwrap_or_else(|| {
+        let base = PathBuf::from("results");
+        match args.shard {
+            Some(s) => base.join(format!("{}.shard-{}-of-{}", model.name, s.index, s.count)),
+            None => base.join(&model.name),
+        }
+    });
     output::prepare_dir(&out_dir).map_err(|e| {
         BadInput(format!(
             "cannot write results to {}: {e}",
             out_dir.display()
         ))
     })?;
-    let seed = args.seed.unwrap_or_else(rand::random::<u64>);
-    if args.seed.is_none() && !args.quiet {
-        eprintln!("seed: {seed} (pass --seed {seed} to reproduce this run)");
-    }
+    let seed = match (args.seed, args.shard) {
+        (Some(s), _) => s,
+        (None, Some(_)) => {
+            return Err(BadInput(
+                "--shard needs --seed: every shard must use the same seed".into(),
+            )
+            .into());
+        }
+        (None, None) => {
+            let s = rand::random::<u64>();
+            if !args.quiet {
+                eprintln!("seed: {s} (pass --seed {s} to reproduce this run)");
+            }
+            s
+        }
+    };
 
-    let mut spec = RunSpec::new(&model, seed, args.trajectories, grid);
+    let mut spec = RunSpec::new(model, seed, args.trajectories, grid);
+    if let Some(s) = args.shard {
+        spec.shard = s;
+    }
     if args.sensitivity {
-        spec = spec.with_sensitivity(&model);
+        spec = spec.with_sensitivity(model);
     }
     let started = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let clock = Instant::now();
-    let tally = super::simulate(&model, &spec, threads, args.quiet, &model.name)?;
+    let label = match args.shard {
+        Some(s) => format!("{} {}/{}", model.name, s.index, s.count),
+        None => model.name.clone(),
+    };
+    let tally = super::simulate(model, &spec, threads, args.quiet, &label)?;
     let elapsed = clock.elapsed().as_secs_f64();
 
-    let rows = report::summary_rows(&model, &tally, seed);
+    if let Some(shard) = args.shard {
+        return write_shard(
+            &args, &loaded, &tally, shard, seed, threads, elapsed, &out_dir,
+        );
+    }
+    write_results(
+        &Finished {
+            loaded: &loaded,
+            spec: &spec,
+            tally: &tally,
+            bin_width: args.bin_width,
+            sensitivity: args.sensitivity,
+            no_chart: args.no_chart,
+            threads,
+            elapsed,
+            started,
+            shard_label: "1/1".into(),
+        },
+        &out_dir,
+        args.quiet,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_shard(
+    args: &Args,
+    loaded: &Loaded,
+    tally: &Tally,
+    shard: Shard,
+    seed: u64,
+    threads: usize,
+    elapsed: f64,
+    out_dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    let file = ShardFile {
+        format: SHARD_FORMAT.into(),
+        version: crate::cli::VERSION.into(),
+        scenario: loaded.model.name.clone(),
+        priors_source: loaded.source.clone(),
+        priors: loaded.text.clone(),
+        seed,
+        trajectories: args.trajectories,
+        bin_width: args.bin_width.to_string(),
+        sensitivity: args.sensitivity,
+        shard_index: shard.index,
+        shard_count: shard.count,
+        chunk_size: CHUNK_SIZE,
+        tally: tally.clone(),
+    };
+    let mut bytes = serde_json::to_vec(&file)?;
+    bytes.push(b'\n');
+    let manifest = serde_json::json!({
+        "program": "agi-timelines",
+        "version": crate::cli::VERSION,
+        "scenario": loaded.model.name,
+        "seed": seed,
+        "trajectories": args.trajectories,
+        "shard": format!("{}/{}", shard.index, shard.count),
+        "shard_trajectories": tally.trajectories(),
+        "threads": threads,
+        "elapsed_seconds": (elapsed * 1000.0).round() / 1000.0,
+        "outputs": ["tally.json", "manifest.json"],
+        "next": "agi-timelines merge <all N shard folders> -o <results folder>",
+    });
+    let mut mbytes = serde_json::to_vec_pretty(&manifest)?;
+    mbytes.push(b'\n');
+    output::write_set(out_dir, &[("tally.json", bytes), ("manifest.json", mbytes)])
+        .map_err(|e| anyhow::anyhow!("writing results to {}: {e}", out_dir.display()))?;
+    if !args.quiet {
+        let _ = writeln!(
+            std::io::stdout().lock(),
+            "shard {}/{} of `{}`: {} of {} trajectories, seed {seed}, {elapsed:.2} s\nWrote {}/{{tally.json, manifest.json}}; merge all {} shards with `agi-timelines merge`",
+            shard.index,
+            shard.count,
+            loaded.model.name,
+            tally.trajectories(),
+            args.trajectories,
+            out_dir.display(),
+            shard.count
+        );
+    }
+    Ok(())
+}
+
+/// Write every result file of a finished run into `out_dir` and print the summary.
+pub fn write_results(f: &Finished, out_dir: &std::path::Path, quiet: bool) -> anyhow::Result<()> {
+    let model = &f.loaded.model;
+    let tally = f.tally;
+    let spec = f.spec;
+    let seed = spec.seed;
+    let rows = report::summary_rows(model, tally, seed);
     let mut files: Vec<(&str, Vec<u8>)> = vec![
         (
             "histogram.csv",
-            report::histogram_csv(&tally.histogram, args.bin_width),
+            report::histogram_csv(&tally.histogram, f.bin_width),
         ),
         ("summary.csv", report::summary_csv(&rows)),
     ];
-    let attribution = analysis::attribution_rows(&model, &tally.attribution, &spec.coarse);
+    let attribution = analysis::attribution_rows(model, &tally.attribution, &spec.coarse);
     files.push((
         "attribution.csv",
         analysis::attribution_csv(&attribution, model.horizon),
     ));
     let sensitivity = match (&tally.sensitivity, &spec.sensitivity) {
-        (Some(t), Some(s)) => Some(analysis::sensitivity_rows(&model, s, t, &spec.coarse)),
+        (Some(t), Some(s)) => Some(analysis::sensitivity_rows(model, s, t, &spec.coarse)),
         _ => None,
     };
     if let Some(rows) = &sensitivity {
@@ -116,12 +279,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             analysis::sensitivity_csv(rows, model.horizon),
         ));
     }
-    if !args.no_chart {
-        let chart_input = chart::ChartInput::from_run(&model, &tally, args.bin_width, seed);
+    if !f.no_chart {
+        let chart_input = chart::ChartInput::from_run(model, tally, f.bin_width, seed);
         files.push(("chart.svg", chart::chart_svg(&chart_input)));
         files.push(("chart.png", chart::chart_png(&chart_input)?));
     }
 
+    let source = &f.loaded.source;
     let scenario_arg = if source.starts_with("builtin:") {
         model.name.clone()
     } else {
@@ -133,43 +297,41 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         program: "agi-timelines".into(),
         version: crate::cli::VERSION.into(),
         scenario: model.name.clone(),
-        priors_source: source,
+        priors_source: source.clone(),
         seed,
-        trajectories: args.trajectories,
-        shard: "1/1".into(),
-        bin_width: args.bin_width.to_string(),
-        threads,
+        trajectories: spec.trajectories,
+        shard: f.shard_label.clone(),
+        bin_width: f.bin_width.to_string(),
+        threads: f.threads,
         chunk_size: CHUNK_SIZE,
         generator: GENERATOR.into(),
-        sensitivity: args.sensitivity,
-        elapsed_seconds: (elapsed * 1000.0).round() / 1000.0,
-        started_unix_seconds: started,
+        sensitivity: f.sensitivity,
+        elapsed_seconds: (f.elapsed * 1000.0).round() / 1000.0,
+        started_unix_seconds: f.started,
         rerun: format!(
             "agi-timelines run {scenario_arg} -n {} --seed {seed} --bin-width {}{}",
-            args.trajectories,
-            args.bin_width,
-            if args.sensitivity {
-                " --sensitivity"
-            } else {
-                ""
-            }
+            spec.trajectories,
+            f.bin_width,
+            if f.sensitivity { " --sensitivity" } else { "" }
         ),
         outputs: names.clone(),
-        priors: text,
+        priors: f.loaded.text.clone(),
     };
     files.push(("manifest.json", report::manifest_json(&manifest)));
-    output::write_set(&out_dir, &files)
+    output::write_set(out_dir, &files)
         .map_err(|e| anyhow::anyhow!("writing results to {}: {e}", out_dir.display()))?;
 
-    if !args.quiet {
-        let rate = args.trajectories as f64 / elapsed.max(1e-9);
+    if !quiet {
+        let rate = spec.trajectories as f64 / f.elapsed.max(1e-9);
         let mut text = format!(
-            "agi-timelines {}: scenario `{}`, {} trajectories, seed {seed}, {threads} threads, {elapsed:.2} s ({:.1} M trajectories/s)\n\n{}",
+            "agi-timelines {}: scenario `{}`, {} trajectories, seed {seed}, {} threads, {:.2} s ({:.1} M trajectories/s)\n\n{}",
             env!("CARGO_PKG_VERSION"),
             model.name,
-            args.trajectories,
+            spec.trajectories,
+            f.threads,
+            f.elapsed,
             rate / 1e6,
-            report::text_summary(&model, &tally, &rows),
+            report::text_summary(model, tally, &rows),
         );
         if !model.bottlenecks.is_empty() {
             text.push('\n');
