@@ -11,7 +11,7 @@ use crate::engine::{RunSpec, Tally};
 use crate::histogram::{BinWidth, Grid};
 use crate::output;
 use crate::priors::parse_model;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
 #[command(
@@ -36,7 +36,7 @@ pub struct Args {
     pub quiet: bool,
 }
 
-fn read_shard(path: &PathBuf) -> Result<ShardFile, BadInput> {
+fn read_shard(path: &Path) -> Result<ShardFile, BadInput> {
     let file = if path.is_dir() {
         path.join("tally.json")
     } else {
@@ -156,8 +156,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let empty = Tally::new(&model, &spec);
     let mut tally = Tally::new(&model, &spec);
-    for k in 0..n as usize {
-        let i = seen[k].expect("checked above");
+    for slot in &seen {
+        let i = slot.expect("checked above");
         let t = &shards[i].tally;
         let fits = t.histogram.grid == empty.histogram.grid
             && t.histogram.counts.len() == empty.histogram.counts.len()
