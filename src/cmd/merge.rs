@@ -40,7 +40,7 @@ fn read_shard(path: &Path) -> Result<ShardFile, BadInput> {
     let file = if path.is_dir() {
         path.join("tally.json")
     } else {
-        path.clone()
+        path.to_path_buf()
     };
     let text = std::fs::read_to_string(&file).map_err(|e| {
         BadInput(format!(
@@ -68,7 +68,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let shards: Vec<ShardFile> = args
         .shards
         .iter()
-        .map(read_shard)
+        .map(|p| read_shard(p))
         .collect::<Result<_, _>>()?;
     let first = &shards[0];
     let at = |i: usize| args.shards[i].display().to_string();
