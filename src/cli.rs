@@ -46,6 +46,8 @@ pub enum Command {
     Run(crate::cmd::run::Args),
     /// Run several scenarios with one seed; write long-format and side-by-side CSVs.
     Compare(crate::cmd::compare::Args),
+    /// Check a scenario's driver rates against the GPT-2 -> GPT-4 jump (4.5-6 OOM).
+    Hindcast(crate::cmd::hindcast::Args),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(crate::cmd::completions::Args),
     /// Combine the shards of a run (`run --shard K/N`) into its full results.

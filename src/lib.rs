@@ -14,6 +14,7 @@ pub mod cmd;
 pub mod copula;
 pub mod dist;
 pub mod engine;
+pub mod hindcast;
 pub mod histogram;
 pub mod model;
 pub mod output;

@@ -12,6 +12,7 @@ fn main() -> ExitCode {
         Command::Compare(a) => cmd::compare::run(a),
         Command::Merge(a) => cmd::merge::run(a),
         Command::Completions(a) => cmd::completions::run(a),
+        Command::Hindcast(a) => cmd::hindcast::run(a),
         Command::Scenarios(a) => cmd::scenarios::run(a),
     };
     match result {

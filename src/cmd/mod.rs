@@ -3,6 +3,7 @@
 pub mod check;
 pub mod compare;
 pub mod completions;
+pub mod hindcast;
 pub mod merge;
 pub mod run;
 pub mod scenarios;

@@ -1,0 +1,91 @@
+//! `agi-timelines hindcast [SCENARIO]`: check a scenario's rates against GPT-2 -> GPT-4.
+
+use crate::cli::load_scenario;
+use crate::hindcast::{GPT2, GPT4, hindcast, quantile, share_within};
+use std::io::Write;
+
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  agi-timelines hindcast\n  agi-timelines hindcast epoch-trends --band 4.5 6\n  \
+    agi-timelines hindcast my-priors.toml --from 2019.12 --to 2023.2 --base compute,algorithms"
+)]
+pub struct Args {
+    /// A priors file or shipped scenario name (default: the built-in default).
+    pub scenario: Option<String>,
+    /// Start year (default: GPT-2's release, 2019.12).
+    #[arg(long, default_value_t = GPT2)]
+    pub from: f64,
+    /// End year (default: GPT-4's release, 2023.2).
+    #[arg(long, default_value_t = GPT4)]
+    pub to: f64,
+    /// The band of base OOMs the past saw (default: the essay's 4.5 to 6).
+    #[arg(long, num_args = 2, value_names = ["LO", "HI"], default_values_t = [4.5, 6.0])]
+    pub band: Vec<f64>,
+    /// Drivers summed as "base" effective compute, comma-separated.
+    #[arg(long, default_value = "compute,algorithms", value_delimiter = ',')]
+    pub base: Vec<String>,
+    /// Samples to draw.
+    #[arg(short = 'n', long, default_value_t = 200_000)]
+    pub samples: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let l = load_scenario(args.scenario.as_deref())?;
+    if !(args.to > args.from) || args.samples == 0 {
+        return Err(crate::cli::BadInput(
+            "--to must be after --from, and --samples at least 1".into(),
+        )
+        .into());
+    }
+    for b in &args.base {
+        if !l.model.drivers.iter().any(|d| &d.name == b) {
+            return Err(crate::cli::BadInput(format!(
+                "--base: `{b}` is not a driver of `{}`",
+                l.model.name
+            ))
+            .into());
+        }
+    }
+    let h = hindcast(
+        &l.model,
+        args.from,
+        args.to,
+        args.samples,
+        args.seed,
+        &args.base,
+    );
+    let (lo, hi) = (args.band[0], args.band[1]);
+    let label = format!("base ({})", h.base_drivers.join(" + "));
+    let w = h
+        .drivers
+        .iter()
+        .map(|(n, _)| n.len())
+        .max()
+        .unwrap_or(6)
+        .max(label.len());
+    let mut s = format!(
+        "Hindcast of `{}`: OOMs added from {} to {} ({:.2} years), rates from the priors, no bottleneck\n\n  {:<w$} {:>6} {:>6} {:>6}\n",
+        l.model.name, args.from, args.to, h.years, "driver", "p5", "p50", "p95"
+    );
+    for (name, v) in &h.drivers {
+        s.push_str(&format!(
+            "  {name:<w$} {:>6.2} {:>6.2} {:>6.2}\n",
+            quantile(v, 0.05),
+            quantile(v, 0.5),
+            quantile(v, 0.95)
+        ));
+    }
+    s.push_str(&format!(
+        "  {label:<w$} {:>6.2} {:>6.2} {:>6.2}\n\nShare of trajectories with base OOMs in [{lo}, {hi}]: {:.1}%  (below: {:.1}%, above: {:.1}%)\n",
+        quantile(&h.base, 0.05),
+        quantile(&h.base, 0.5),
+        quantile(&h.base, 0.95),
+        share_within(&h.base, lo, hi) * 100.0,
+        share_within(&h.base, f64::NEG_INFINITY, lo - 1e-12) * 100.0,
+        share_within(&h.base, hi + 1e-12, f64::INFINITY) * 100.0,
+    ));
+    let _ = std::io::stdout().lock().write_all(s.as_bytes());
+    Ok(())
+}
