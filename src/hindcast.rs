@@ -69,7 +69,7 @@ pub fn hindcast(
                 years,
             );
             per[d].push(ooms);
-            if base.iter().any(|b| *b == drv.name) {
+            if base.contains(&drv.name) {
                 s += ooms;
             }
         }
