@@ -474,7 +474,7 @@ pub fn sensitivity_text(rows: &[SensitivityRow], horizon: f64, top: usize) -> St
         .unwrap_or(5)
         .max(5);
     s.push_str(&format!(
-        "  {:<width$}  {:>9}  {:>9}  {:>7}  {:>9}\n",
+        "  {:<width$}  {:>10}  {:>9}  {:>7}  {:>9}\n",
         "input", "bottom 10%", "top 10%", "swing", "rank corr"
     ));
     for r in rows.iter().take(top) {
