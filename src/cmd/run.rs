@@ -30,7 +30,8 @@ pub struct Args {
     #[arg(long)]
     pub seed: Option<u64>,
 
-    /// Output folder. Default: results/<scenario name>/.
+    /// Output folder. Default: results/<scenario name>/. `-` writes histogram.csv to
+    /// stdout instead (no files; the summary goes to stderr unless --quiet).
     #[arg(short = 'o', long = "out", value_name = "DIR")]
     pub out: Option<PathBuf>,
 
@@ -118,6 +119,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let grid = Grid::new(model.start, model.horizon, args.bin_width).map_err(|e| BadInput(e.0))?;
     let threads = super::threads(args.threads)?;
+    let to_stdout = args.out.as_deref() == Some(std::path::Path::new("-"));
+    if to_stdout && args.shard.is_some() {
+        return Err(BadInput(
+            "--shard writes tally.json and needs an output folder, not `-o -`".into(),
+        )
+        .into());
+    }
     let out_dir = args.out.clone().unwrap_or_else(|| {
         let base = PathBuf::from("results");
         match args.shard {
@@ -125,12 +133,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             None => base.join(&model.name),
         }
     });
-    output::prepare_dir(&out_dir).map_err(|e| {
-        BadInput(format!(
-            "cannot write results to {}: {e}",
-            out_dir.display()
-        ))
-    })?;
+    if !to_stdout {
+        output::prepare_dir(&out_dir).map_err(|e| {
+            BadInput(format!(
+                "cannot write results to {}: {e}",
+                out_dir.display()
+            ))
+        })?;
+    }
     let seed = match (args.seed, args.shard) {
         (Some(s), _) => s,
         (None, Some(_)) => {
@@ -166,6 +176,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let tally = super::simulate(model, &spec, threads, args.quiet, &label)?;
     let elapsed = clock.elapsed().as_secs_f64();
 
+    if to_stdout {
+        let csv = report::histogram_csv(&tally.histogram, args.bin_width);
+        let _ = std::io::stdout().lock().write_all(&csv); // a closed pipe is not an error
+        if !args.quiet {
+            let rows = report::summary_rows(model, &tally, seed);
+            eprint!("{}", report::text_summary(model, &tally, &rows));
+        }
+        return Ok(());
+    }
     if let Some(shard) = args.shard {
         return write_shard(
             &args, &loaded, &tally, shard, seed, threads, elapsed, &out_dir,
