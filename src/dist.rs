@@ -142,6 +142,11 @@ impl Dist {
         if !(lo < hi) {
             return err(format!("an interval needs lo < hi, got [{lo}, {hi}]"));
         }
+        if !(hi - lo).is_finite() {
+            return err(format!(
+                "the interval [{lo}, {hi}] is too wide: its width overflows a 64-bit float"
+            ));
+        }
         Dist::normal(lo / 2.0 + hi / 2.0, (hi - lo) / (2.0 * z))
     }
 
@@ -266,10 +271,18 @@ impl Dist {
             }
         }
         let total: f64 = weights.iter().sum();
-        if !(total > 0.0) || !total.is_finite() {
-            return err("mixture weights must sum to a positive number");
+        if !(total > 0.0) {
+            return err("mixture weights must sum to a positive number (at least one weight > 0)");
         }
-        let weights: Vec<f64> = weights.iter().map(|w| w / total).collect();
+        // Weights are relative: when huge finite weights (1e308, 1e308) overflow the sum,
+        // scale them by the largest first (other weights keep their exact arithmetic).
+        let weights: Vec<f64> = if total.is_finite() {
+            weights.iter().map(|w| w / total).collect()
+        } else {
+            let largest = weights.iter().fold(0.0_f64, |m, &w| m.max(w));
+            let total: f64 = weights.iter().map(|w| w / largest).sum();
+            weights.iter().map(|w| w / largest / total).collect()
+        };
         let mut cumulative = Vec::with_capacity(weights.len());
         let mut acc = 0.0;
         for w in &weights {
@@ -488,11 +501,14 @@ impl Dist {
         let (s_lo, s_hi) = self.support();
         let mut lo = if s_lo.is_finite() { s_lo } else { -1.0 };
         let mut hi = if s_hi.is_finite() { s_hi } else { 1.0 };
+        // Widen the bracket away from zero on each side. (Doubling `lo` would move a
+        // positive `lo` up, forever: a mixture with an atom at its lowest value, such as
+        // components [4, "6 to 9"], has cdf(4) = 0.5 > p for p < 0.5.)
         while self.cdf(lo) > p && lo > -1e300 {
-            lo = lo * 2.0 - 1.0;
+            lo -= lo.abs() + 1.0;
         }
         while self.cdf(hi) < p && hi < 1e300 {
-            hi = hi * 2.0 + 1.0;
+            hi += hi.abs() + 1.0;
         }
         for _ in 0..200 {
             let mid = lo + (hi - lo) / 2.0;
@@ -505,7 +521,8 @@ impl Dist {
                 lo = mid;
             }
         }
-        hi
+        // Inside the support (p = 0 would otherwise give the bracket's lower end).
+        hi.max(s_lo).min(s_hi)
     }
 
     /// The mean, where it exists in closed form (used in docs and tests).
@@ -751,6 +768,46 @@ mod tests {
         assert!(far.unwrap_err().0.contains("excludes all"));
         let thin = Dist::truncated(Dist::beta(2.0, 2.0, 0.0, 1.0).unwrap(), 0.99999, 1.0);
         assert!(thin.unwrap_err().0.contains("keeps only"));
+    }
+
+    #[test]
+    fn mixture_quantile_below_an_atom_at_its_minimum_terminates() {
+        // Found by fuzzing (fuzz/artifacts timeout-2b991fee): the bracket search moved a
+        // positive lower end upwards forever.
+        let m = Dist::mixture(vec![Dist::Fixed(4.0), Dist::Fixed(8.0)], &[1.0, 0.0]).unwrap();
+        assert_eq!(m.quantile(0.0), 4.0);
+        let m = Dist::mixture(
+            vec![Dist::Fixed(4.0), Dist::to_interval(6.0, 9.0).unwrap()],
+            &[1.0, 1.0],
+        )
+        .unwrap();
+        assert_eq!(m.quantile(0.1), 4.0);
+        assert_eq!(m.quantile(0.5), 4.0);
+        assert!(m.quantile(0.75) > 6.0);
+        let neg = Dist::mixture(vec![Dist::Fixed(-4.0), Dist::Fixed(-2.0)], &[1.0, 1.0]).unwrap();
+        assert_eq!(neg.quantile(0.25), -4.0);
+        assert_eq!(neg.quantile(0.75), -2.0);
+    }
+
+    #[test]
+    fn mixture_weights_are_relative_even_when_their_sum_overflows() {
+        let m = Dist::mixture(vec![Dist::Fixed(1.0), Dist::Fixed(2.0)], &[1e308, 1e308]).unwrap();
+        let Dist::Mixture {
+            weights,
+            cumulative,
+            ..
+        } = &m
+        else {
+            unreachable!()
+        };
+        assert_eq!(weights, &[0.5, 0.5]);
+        assert_eq!(cumulative.last(), Some(&1.0));
+    }
+
+    #[test]
+    fn an_interval_too_wide_for_f64_is_refused_with_the_reason() {
+        let e = Dist::normal_interval(-1.7e308, 1.7e308, Z90).unwrap_err();
+        assert!(e.0.contains("too wide"), "{e}");
     }
 
     #[test]
