@@ -25,11 +25,19 @@ pub fn check_model(m: &Model) {
         let d = &input.dist;
         for p in [0.0, 0.05, 0.5, 0.95, 1.0] {
             let x = d.quantile(p);
-            assert!(!x.is_nan(), "{}: quantile({p}) is NaN for {d:?}", input.name);
+            assert!(
+                !x.is_nan(),
+                "{}: quantile({p}) is NaN for {d:?}",
+                input.name
+            );
         }
         for x in [-1e9, -1.0, 0.0, 0.5, 1.0, 1e9] {
             let c = d.cdf(x);
-            assert!((0.0..=1.0).contains(&c), "{}: cdf({x}) = {c} for {d:?}", input.name);
+            assert!(
+                (0.0..=1.0).contains(&c),
+                "{}: cdf({x}) = {c} for {d:?}",
+                input.name
+            );
         }
     }
     let mut traj = Trajectory::new(m);

@@ -81,7 +81,10 @@ pub fn assert_reports_sane(r: &Run, n: u64) {
         let count: u64 = row[2].parse().unwrap();
         let p: f64 = row[3].parse().unwrap();
         let cum: f64 = row[4].parse().unwrap();
-        assert!(p.is_finite() && (0.0..=1.0).contains(&p), "row {i}: {row:?}");
+        assert!(
+            p.is_finite() && (0.0..=1.0).contains(&p),
+            "row {i}: {row:?}"
+        );
         assert_eq!(p, count as f64 / n as f64, "row {i}: {row:?}");
         assert!(cum >= last_cum, "cumulative decreases at row {i}: {row:?}");
         let year_start: f64 = row[0].parse().unwrap();
@@ -103,7 +106,10 @@ pub fn assert_reports_sane(r: &Run, n: u64) {
     }
     assert_eq!(rows[0][0], report::fmt_year(r.model.start));
     assert_eq!(count_sum, n);
-    assert!((prob_sum - 1.0).abs() <= 1e-9, "probabilities sum to {prob_sum}");
+    assert!(
+        (prob_sum - 1.0).abs() <= 1e-9,
+        "probabilities sum to {prob_sum}"
+    );
     assert_eq!(rows.last().unwrap()[4], "1", "cumulative ends at exactly 1");
 
     let summary: Vec<(String, String, String)> = r
@@ -116,7 +122,12 @@ pub fn assert_reports_sane(r: &Run, n: u64) {
             (c[0].to_string(), c[1].to_string(), c[2].to_string())
         })
         .collect();
-    let get = |m: &str| summary.iter().find(|r| r.0 == m).unwrap_or_else(|| panic!("no {m}"));
+    let get = |m: &str| {
+        summary
+            .iter()
+            .find(|r| r.0 == m)
+            .unwrap_or_else(|| panic!("no {m}"))
+    };
     assert_eq!(get("trajectories").1, n.to_string());
     let beyond = format!(">{}", report::fmt_year(r.model.horizon));
     let mut prev: Option<f64> = None;
@@ -127,7 +138,10 @@ pub fn assert_reports_sane(r: &Run, n: u64) {
             past_horizon = true;
             continue;
         }
-        assert!(!past_horizon, "p{p} = {v} after a percentile beyond the horizon");
+        assert!(
+            !past_horizon,
+            "p{p} = {v} after a percentile beyond the horizon"
+        );
         let x: f64 = v.parse().unwrap();
         assert!(
             x >= r.model.start - 1e-3 && x <= r.model.horizon + 1e-3,
@@ -141,7 +155,10 @@ pub fn assert_reports_sane(r: &Run, n: u64) {
     let mean = &get("mean_arrival_if_by_horizon").1;
     if !mean.is_empty() {
         let m: f64 = mean.parse().unwrap();
-        assert!(m >= r.model.start - 1e-3 && m <= r.model.horizon + 1e-3, "mean {m}");
+        assert!(
+            m >= r.model.start - 1e-3 && m <= r.model.horizon + 1e-3,
+            "mean {m}"
+        );
     }
     let mut prev_p = 0.0;
     for y in report::BY_YEARS {
