@@ -22,7 +22,7 @@
 use rand::Rng;
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
-use statrs::function::beta::{beta_reg, inv_beta_reg};
+use statrs::function::beta::beta_reg;
 use statrs::function::erf::{erfc, erfc_inv};
 use std::f64::consts::SQRT_2;
 
@@ -240,6 +240,11 @@ impl Dist {
                 "beta needs min < max, got min = {min}, max = {max}"
             ));
         }
+        if !(max - min).is_finite() {
+            return err(format!(
+                "beta range [{min:e}, {max:e}] is too wide: max - min overflows a 64-bit float"
+            ));
+        }
         let sampler = rand_distr::Beta::new(alpha, beta).map_err(|e| DistError(e.to_string()))?;
         Ok(Dist::Beta {
             alpha,
@@ -329,9 +334,17 @@ impl Dist {
                 | Dist::LogNormal { .. }
                 | Dist::Triangular { .. }
         );
-        if !(mass > 0.0) {
+        if !(mass > 0.0) && (hi <= s_lo || lo >= s_hi) {
             return err(format!(
                 "truncate = [{lo}, {hi}] excludes all the mass of this distribution (its range is [{s_lo}, {s_hi}])"
+            ));
+        }
+        if !(mass > 0.0) {
+            // Inside the range, but so far in a tail that F(hi) - F(lo) rounds to 0
+            // (in the upper tail F is within 1e-16 of 1 from about 8 sd on).
+            return err(format!(
+                "truncate = [{lo}, {hi}] lies so far in a tail of this distribution that the mass it keeps \
+                 rounds to 0 (its range is [{s_lo}, {s_hi}]); move the distribution itself there instead"
             ));
         }
         if !by_inverse && mass < MIN_REJECTION_MASS {
@@ -480,7 +493,7 @@ impl Dist {
                 min,
                 max,
                 ..
-            } => min + (max - min) * inv_beta_reg(*alpha, *beta, p),
+            } => min + (max - min) * beta_quantile(*alpha, *beta, p),
             Dist::Mixture { .. } => self.quantile_by_bisection(p),
             Dist::Truncated {
                 inner,
@@ -652,10 +665,42 @@ fn check_min_mode_max(family: &str, min: f64, mode: f64, max: f64) -> Result<(),
             "{family} needs min <= mode <= max, got min = {min}, mode = {mode}, max = {max}"
         ));
     }
-    if !(max - min).is_finite() {
-        return err(format!("{family} range max - min overflows"));
+    // The CDF and quantile multiply two widths: (max - min)^2 must stay finite, or
+    // they give NaN and draws land outside [min, max].
+    let w = max - min;
+    if !(w * w).is_finite() {
+        return err(format!(
+            "{family} range [{min:e}, {max:e}] is too wide for 64-bit floats (max - min must be below 1e154)"
+        ));
     }
     Ok(())
+}
+
+/// The p-quantile of Beta(alpha, beta) on [0, 1], by bisection on the regularized
+/// incomplete beta function (200 halvings: absolute error below 1e-60). Not statrs'
+/// `inv_beta_reg`, which panics for shapes near 0 and never returns for others, e.g.
+/// Beta(0.1, 1000) at p = 1e-100 (see `beta_quantile_is_total` below). The CDF itself
+/// (`beta_reg`) is safe for every x in [0, 1]; quantiles are not on a hot path.
+fn beta_quantile(alpha: f64, beta: f64, p: f64) -> f64 {
+    let (mut lo, mut hi) = (0.0f64, 1.0f64);
+    if p <= 0.0 {
+        return 0.0;
+    }
+    if p >= 1.0 {
+        return 1.0;
+    }
+    for _ in 0..200 {
+        let mid = lo + (hi - lo) / 2.0;
+        if mid <= lo || mid >= hi {
+            break;
+        }
+        if beta_reg(alpha, beta, mid) >= p {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    hi
 }
 
 fn triangular_quantile(min: f64, mode: f64, max: f64, p: f64) -> f64 {
@@ -765,7 +810,9 @@ mod tests {
         );
         assert!(Dist::fixed(f64::INFINITY).is_err());
         let far = Dist::truncated(Dist::normal(0.0, 1.0).unwrap(), 50.0, 60.0);
-        assert!(far.unwrap_err().0.contains("excludes all"));
+        assert!(far.unwrap_err().0.contains("rounds to 0"));
+        let outside = Dist::truncated(Dist::uniform(0.0, 1.0).unwrap(), 2.0, 3.0);
+        assert!(outside.unwrap_err().0.contains("excludes all"));
         let thin = Dist::truncated(Dist::beta(2.0, 2.0, 0.0, 1.0).unwrap(), 0.99999, 1.0);
         assert!(thin.unwrap_err().0.contains("keeps only"));
     }
@@ -805,9 +852,49 @@ mod tests {
     }
 
     #[test]
-    fn an_interval_too_wide_for_f64_is_refused_with_the_reason() {
+    fn beta_quantile_is_total() {
+        // statrs' inv_beta_reg panicked (shapes near 0) or never returned (e.g.
+        // Beta(0.1, 1000) at p = 1e-100) on these.
+        let shapes = [1e-300, 1e-10, 1e-3, 0.1, 0.5, 1.0, 1.5, 10.0, 1e3, 1e6];
+        let ps = [
+            0.0,
+            5e-324,
+            1e-300,
+            1e-100,
+            1e-10,
+            0.001,
+            0.5,
+            0.999,
+            1.0 - 1e-16,
+            1.0,
+        ];
+        for &a in &shapes {
+            for &b in &shapes {
+                let d = Dist::beta(a, b, 0.0, 1.0).unwrap();
+                let mut prev = 0.0;
+                for &p in &ps {
+                    let x = d.quantile(p);
+                    assert!((prev..=1.0).contains(&x), "Beta({a}, {b}) p={p}: {x}");
+                    prev = x;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ranges_too_wide_for_f64_are_refused_with_the_reason() {
         let e = Dist::normal_interval(-1.7e308, 1.7e308, Z90).unwrap_err();
         assert!(e.0.contains("too wide"), "{e}");
+        // (max - min)^2 overflowed: cdf was inf / inf = NaN and draws were infinite.
+        let e = Dist::triangular(-1e308, 0.0, 5e307).unwrap_err();
+        assert!(e.0.contains("too wide"), "{e}");
+        assert!(Dist::pert(-1e200, 0.0, 1e200).is_err());
+        let e = Dist::beta(2.0, 2.0, -1e308, 1e308).unwrap_err();
+        assert!(e.0.contains("too wide"), "{e}");
+        // Wide but representable ranges are fine, and their CDFs are numbers.
+        let t = Dist::triangular(-1e150, 0.0, 1e150).unwrap();
+        assert!((t.cdf(0.0) - 0.5).abs() < 1e-12);
+        assert_eq!(t.quantile(0.5), 0.0);
     }
 
     #[test]

@@ -40,8 +40,22 @@ pub fn check_model(m: &Model) {
             );
         }
     }
-    let mut traj = Trajectory::new(m);
     let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(7);
+    for input in &m.inputs {
+        let d = &input.dist;
+        let (lo, hi) = d.support();
+        for _ in 0..8 {
+            let x = d.sample(&mut rng);
+            assert!(!x.is_nan(), "{}: a NaN draw from {d:?}", input.name);
+            // exp() of a huge lognormal may overflow to infinity; nothing else leaves.
+            assert!(
+                (lo <= x && x <= hi) || x.is_infinite(),
+                "{}: draw {x:e} outside [{lo:e}, {hi:e}] for {d:?}",
+                input.name
+            );
+        }
+    }
+    let mut traj = Trajectory::new(m);
     for _ in 0..16 {
         let out = traj.run(m, &mut rng);
         if let Some(t) = out.arrival {
