@@ -147,7 +147,20 @@ pub fn load_model(path: &std::path::Path) -> Result<Model, PriorsError> {
             meta.len()
         )));
     }
-    let bytes = std::fs::read(path).map_err(|e| whole(format!("cannot read the file: {e}")))?;
+    // Read at most one byte past the limit: a device such as /dev/zero reports a
+    // length of 0 and would otherwise be read until memory runs out.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            use std::io::Read;
+            f.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes)
+        })
+        .map_err(|e| whole(format!("cannot read the file: {e}")))?;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(whole(format!(
+            "the file is more than {MAX_FILE_BYTES} bytes; priors files are limited to {MAX_FILE_BYTES} bytes"
+        )));
+    }
     parse_model_bytes(&file, bytes)
 }
 

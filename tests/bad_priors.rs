@@ -19,6 +19,9 @@ struct Case {
     fragment: String,
 }
 
+/// A refusal takes milliseconds; this only turns a hang into a failure.
+const LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad-priors")
 }
@@ -129,6 +132,7 @@ fn check_refuses_every_bad_file_with_its_location_key_and_reason() {
         let path = corpus_dir().join(&case.file).display().to_string();
         let out = cargo_bin_cmd!("agi-timelines")
             .args(["check", &path])
+            .timeout(LIMIT)
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -156,6 +160,7 @@ fn run_refuses_every_bad_file_and_writes_nothing() {
             .args(["run", &path, "-n", "1000", "--seed", "1", "-o"])
             .arg(&out_dir)
             .current_dir(tmp.path())
+            .timeout(LIMIT)
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -217,6 +222,23 @@ fn a_huge_file_is_refused_without_parsing_it() {
     // The library refuses the text too, located at the start of the file.
     let e = agi_timelines::priors::parse_model("huge.toml", &text).unwrap_err();
     assert_eq!((e.diagnostics[0].line, e.diagnostics[0].column), (1, 1));
+}
+
+/// A device that reports a length of 0 but never ends is read only up to the limit.
+#[cfg(unix)]
+#[test]
+fn an_endless_device_is_refused_at_the_size_limit() {
+    let out = cargo_bin_cmd!("agi-timelines")
+        .args(["check", "/dev/zero"])
+        .timeout(LIMIT)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("/dev/zero:1:1: the file is more than 1048576 bytes"),
+        "{stderr}"
+    );
 }
 
 #[test]
