@@ -22,7 +22,7 @@
 use rand::Rng;
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
-use statrs::function::beta::{beta_reg, inv_beta_reg};
+use statrs::function::beta::beta_reg;
 use statrs::function::erf::{erfc, erfc_inv};
 use std::f64::consts::SQRT_2;
 
@@ -142,6 +142,11 @@ impl Dist {
         if !(lo < hi) {
             return err(format!("an interval needs lo < hi, got [{lo}, {hi}]"));
         }
+        if !(hi - lo).is_finite() {
+            return err(format!(
+                "the interval [{lo}, {hi}] is too wide: its width overflows a 64-bit float"
+            ));
+        }
         Dist::normal(lo / 2.0 + hi / 2.0, (hi - lo) / (2.0 * z))
     }
 
@@ -235,6 +240,11 @@ impl Dist {
                 "beta needs min < max, got min = {min}, max = {max}"
             ));
         }
+        if !(max - min).is_finite() {
+            return err(format!(
+                "beta range [{min:e}, {max:e}] is too wide: max - min overflows a 64-bit float"
+            ));
+        }
         let sampler = rand_distr::Beta::new(alpha, beta).map_err(|e| DistError(e.to_string()))?;
         Ok(Dist::Beta {
             alpha,
@@ -266,10 +276,18 @@ impl Dist {
             }
         }
         let total: f64 = weights.iter().sum();
-        if !(total > 0.0) || !total.is_finite() {
-            return err("mixture weights must sum to a positive number");
+        if !(total > 0.0) {
+            return err("mixture weights must sum to a positive number (at least one weight > 0)");
         }
-        let weights: Vec<f64> = weights.iter().map(|w| w / total).collect();
+        // Weights are relative: when huge finite weights (1e308, 1e308) overflow the sum,
+        // scale them by the largest first (other weights keep their exact arithmetic).
+        let weights: Vec<f64> = if total.is_finite() {
+            weights.iter().map(|w| w / total).collect()
+        } else {
+            let largest = weights.iter().fold(0.0_f64, |m, &w| m.max(w));
+            let total: f64 = weights.iter().map(|w| w / largest).sum();
+            weights.iter().map(|w| w / largest / total).collect()
+        };
         let mut cumulative = Vec::with_capacity(weights.len());
         let mut acc = 0.0;
         for w in &weights {
@@ -316,9 +334,17 @@ impl Dist {
                 | Dist::LogNormal { .. }
                 | Dist::Triangular { .. }
         );
-        if !(mass > 0.0) {
+        if !(mass > 0.0) && (hi <= s_lo || lo >= s_hi) {
             return err(format!(
                 "truncate = [{lo}, {hi}] excludes all the mass of this distribution (its range is [{s_lo}, {s_hi}])"
+            ));
+        }
+        if !(mass > 0.0) {
+            // Inside the range, but so far in a tail that F(hi) - F(lo) rounds to 0
+            // (in the upper tail F is within 1e-16 of 1 from about 8 sd on).
+            return err(format!(
+                "truncate = [{lo}, {hi}] lies so far in a tail of this distribution that the mass it keeps \
+                 rounds to 0 (its range is [{s_lo}, {s_hi}]); move the distribution itself there instead"
             ));
         }
         if !by_inverse && mass < MIN_REJECTION_MASS {
@@ -467,7 +493,7 @@ impl Dist {
                 min,
                 max,
                 ..
-            } => min + (max - min) * inv_beta_reg(*alpha, *beta, p),
+            } => min + (max - min) * beta_quantile(*alpha, *beta, p),
             Dist::Mixture { .. } => self.quantile_by_bisection(p),
             Dist::Truncated {
                 inner,
@@ -488,11 +514,14 @@ impl Dist {
         let (s_lo, s_hi) = self.support();
         let mut lo = if s_lo.is_finite() { s_lo } else { -1.0 };
         let mut hi = if s_hi.is_finite() { s_hi } else { 1.0 };
+        // Widen the bracket away from zero on each side. (Doubling `lo` would move a
+        // positive `lo` up, forever: a mixture with an atom at its lowest value, such as
+        // components [4, "6 to 9"], has cdf(4) = 0.5 > p for p < 0.5.)
         while self.cdf(lo) > p && lo > -1e300 {
-            lo = lo * 2.0 - 1.0;
+            lo -= lo.abs() + 1.0;
         }
         while self.cdf(hi) < p && hi < 1e300 {
-            hi = hi * 2.0 + 1.0;
+            hi += hi.abs() + 1.0;
         }
         for _ in 0..200 {
             let mid = lo + (hi - lo) / 2.0;
@@ -505,7 +534,8 @@ impl Dist {
                 lo = mid;
             }
         }
-        hi
+        // Inside the support (p = 0 would otherwise give the bracket's lower end).
+        hi.max(s_lo).min(s_hi)
     }
 
     /// The mean, where it exists in closed form (used in docs and tests).
@@ -635,10 +665,42 @@ fn check_min_mode_max(family: &str, min: f64, mode: f64, max: f64) -> Result<(),
             "{family} needs min <= mode <= max, got min = {min}, mode = {mode}, max = {max}"
         ));
     }
-    if !(max - min).is_finite() {
-        return err(format!("{family} range max - min overflows"));
+    // The CDF and quantile multiply two widths: (max - min)^2 must stay finite, or
+    // they give NaN and draws land outside [min, max].
+    let w = max - min;
+    if !(w * w).is_finite() {
+        return err(format!(
+            "{family} range [{min:e}, {max:e}] is too wide for 64-bit floats (max - min must be below 1e154)"
+        ));
     }
     Ok(())
+}
+
+/// The p-quantile of Beta(alpha, beta) on [0, 1], by bisection on the regularized
+/// incomplete beta function (200 halvings: absolute error below 1e-60). Not statrs'
+/// `inv_beta_reg`, which panics for shapes near 0 and never returns for others, e.g.
+/// Beta(0.1, 1000) at p = 1e-100 (see `beta_quantile_is_total` below). The CDF itself
+/// (`beta_reg`) is safe for every x in [0, 1]; quantiles are not on a hot path.
+fn beta_quantile(alpha: f64, beta: f64, p: f64) -> f64 {
+    let (mut lo, mut hi) = (0.0f64, 1.0f64);
+    if p <= 0.0 {
+        return 0.0;
+    }
+    if p >= 1.0 {
+        return 1.0;
+    }
+    for _ in 0..200 {
+        let mid = lo + (hi - lo) / 2.0;
+        if mid <= lo || mid >= hi {
+            break;
+        }
+        if beta_reg(alpha, beta, mid) >= p {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    hi
 }
 
 fn triangular_quantile(min: f64, mode: f64, max: f64, p: f64) -> f64 {
@@ -748,9 +810,91 @@ mod tests {
         );
         assert!(Dist::fixed(f64::INFINITY).is_err());
         let far = Dist::truncated(Dist::normal(0.0, 1.0).unwrap(), 50.0, 60.0);
-        assert!(far.unwrap_err().0.contains("excludes all"));
+        assert!(far.unwrap_err().0.contains("rounds to 0"));
+        let outside = Dist::truncated(Dist::uniform(0.0, 1.0).unwrap(), 2.0, 3.0);
+        assert!(outside.unwrap_err().0.contains("excludes all"));
         let thin = Dist::truncated(Dist::beta(2.0, 2.0, 0.0, 1.0).unwrap(), 0.99999, 1.0);
         assert!(thin.unwrap_err().0.contains("keeps only"));
+    }
+
+    #[test]
+    fn mixture_quantile_below_an_atom_at_its_minimum_terminates() {
+        // Found by fuzzing (fuzz/artifacts timeout-2b991fee): the bracket search moved a
+        // positive lower end upwards forever.
+        let m = Dist::mixture(vec![Dist::Fixed(4.0), Dist::Fixed(8.0)], &[1.0, 0.0]).unwrap();
+        assert_eq!(m.quantile(0.0), 4.0);
+        let m = Dist::mixture(
+            vec![Dist::Fixed(4.0), Dist::to_interval(6.0, 9.0).unwrap()],
+            &[1.0, 1.0],
+        )
+        .unwrap();
+        assert_eq!(m.quantile(0.1), 4.0);
+        assert_eq!(m.quantile(0.5), 4.0);
+        assert!(m.quantile(0.75) > 6.0);
+        let neg = Dist::mixture(vec![Dist::Fixed(-4.0), Dist::Fixed(-2.0)], &[1.0, 1.0]).unwrap();
+        assert_eq!(neg.quantile(0.25), -4.0);
+        assert_eq!(neg.quantile(0.75), -2.0);
+    }
+
+    #[test]
+    fn mixture_weights_are_relative_even_when_their_sum_overflows() {
+        let m = Dist::mixture(vec![Dist::Fixed(1.0), Dist::Fixed(2.0)], &[1e308, 1e308]).unwrap();
+        let Dist::Mixture {
+            weights,
+            cumulative,
+            ..
+        } = &m
+        else {
+            unreachable!()
+        };
+        assert_eq!(weights, &[0.5, 0.5]);
+        assert_eq!(cumulative.last(), Some(&1.0));
+    }
+
+    #[test]
+    fn beta_quantile_is_total() {
+        // statrs' inv_beta_reg panicked (shapes near 0) or never returned (e.g.
+        // Beta(0.1, 1000) at p = 1e-100) on these.
+        let shapes = [1e-300, 1e-10, 1e-3, 0.1, 0.5, 1.0, 1.5, 10.0, 1e3, 1e6];
+        let ps = [
+            0.0,
+            5e-324,
+            1e-300,
+            1e-100,
+            1e-10,
+            0.001,
+            0.5,
+            0.999,
+            1.0 - 1e-16,
+            1.0,
+        ];
+        for &a in &shapes {
+            for &b in &shapes {
+                let d = Dist::beta(a, b, 0.0, 1.0).unwrap();
+                let mut prev = 0.0;
+                for &p in &ps {
+                    let x = d.quantile(p);
+                    assert!((prev..=1.0).contains(&x), "Beta({a}, {b}) p={p}: {x}");
+                    prev = x;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ranges_too_wide_for_f64_are_refused_with_the_reason() {
+        let e = Dist::normal_interval(-1.7e308, 1.7e308, Z90).unwrap_err();
+        assert!(e.0.contains("too wide"), "{e}");
+        // (max - min)^2 overflowed: cdf was inf / inf = NaN and draws were infinite.
+        let e = Dist::triangular(-1e308, 0.0, 5e307).unwrap_err();
+        assert!(e.0.contains("too wide"), "{e}");
+        assert!(Dist::pert(-1e200, 0.0, 1e200).is_err());
+        let e = Dist::beta(2.0, 2.0, -1e308, 1e308).unwrap_err();
+        assert!(e.0.contains("too wide"), "{e}");
+        // Wide but representable ranges are fine, and their CDFs are numbers.
+        let t = Dist::triangular(-1e150, 0.0, 1e150).unwrap();
+        assert!((t.cdf(0.0) - 0.5).abs() < 1e-12);
+        assert_eq!(t.quantile(0.5), 0.0);
     }
 
     #[test]

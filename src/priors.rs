@@ -42,8 +42,10 @@ pub struct Diagnostic {
     /// Dotted key, e.g. `drivers.compute.rate.sd`; empty for whole-file problems.
     pub key: String,
     pub message: String,
-    /// The source line, for display.
+    /// The source line, for display (a window of it around the column when long).
     pub source_line: String,
+    /// Characters of `source_line` before the caret that marks the column.
+    pub caret: usize,
 }
 
 /// A priors file that could not become a model: every problem found, located.
@@ -78,7 +80,7 @@ impl fmt::Display for PriorsError {
                 let caret_pad: String = d
                     .source_line
                     .chars()
-                    .take(d.column.saturating_sub(1))
+                    .take(d.caret)
                     .map(|c| if c == '\t' { '\t' } else { ' ' })
                     .collect();
                 write!(f, "\n {pad} | {caret_pad}^")?;
@@ -111,7 +113,8 @@ pub fn parse_model(file: &str, text: &str) -> Result<Model, PriorsError> {
         Err(e) => {
             let span = e.span().unwrap_or(0..0);
             let msg = e.message().trim().to_string();
-            cx.error(span, "", format!("TOML syntax error: {msg}"));
+            let hint = syntax_hint(text, span.start);
+            cx.error(span, "", format!("TOML syntax error: {msg}{hint}"));
             None
         }
     };
@@ -132,6 +135,7 @@ pub fn load_model(path: &std::path::Path) -> Result<Model, PriorsError> {
             key: String::new(),
             message,
             source_line: String::new(),
+            caret: 0,
         }],
     };
     let meta = std::fs::metadata(path).map_err(|e| whole(format!("cannot read the file: {e}")))?;
@@ -144,29 +148,72 @@ pub fn load_model(path: &std::path::Path) -> Result<Model, PriorsError> {
             meta.len()
         )));
     }
-    let bytes = std::fs::read(path).map_err(|e| whole(format!("cannot read the file: {e}")))?;
+    // Read at most one byte past the limit: a device such as /dev/zero reports a
+    // length of 0 and would otherwise be read until memory runs out.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            use std::io::Read;
+            f.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes)
+        })
+        .map_err(|e| whole(format!("cannot read the file: {e}")))?;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(whole(format!(
+            "the file is more than {MAX_FILE_BYTES} bytes; priors files are limited to {MAX_FILE_BYTES} bytes"
+        )));
+    }
+    parse_model_bytes(&file, bytes)
+}
+
+/// Validate the bytes of a priors file: UTF-8 is checked (and a bad byte located)
+/// before [`parse_model`]. `file` is only used in messages.
+pub fn parse_model_bytes(file: &str, bytes: Vec<u8>) -> Result<Model, PriorsError> {
+    let file = file.to_string();
     let text = String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         let before = &e.as_bytes()[..at];
         let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let column = at
-            - before
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map_or(0, |p| p + 1)
-            + 1;
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
+        // Columns count characters, as everywhere else (`before` is valid UTF-8).
+        let column =
+            std::str::from_utf8(&before[line_start..]).map_or(0, |s| s.chars().count()) + 1;
+        let hint =
+            if e.as_bytes().starts_with(&[0xFF, 0xFE]) || e.as_bytes().starts_with(&[0xFE, 0xFF]) {
+                "; it looks like UTF-16"
+            } else {
+                ""
+            };
         PriorsError {
             file: file.clone(),
             diagnostics: vec![Diagnostic {
                 line,
                 column,
                 key: String::new(),
-                message: "the file is not valid UTF-8 text (save it as UTF-8)".into(),
+                message: format!("the file is not valid UTF-8 text{hint} (save it as UTF-8)"),
                 source_line: String::new(),
+                caret: 0,
             }],
         }
     })?;
     parse_model(&file, &text)
+}
+
+/// A plain-words hint for two syntax errors whose TOML message misleads: a value
+/// missing after `=`, and typographic quotes pasted from a word processor.
+fn syntax_hint(text: &str, at: usize) -> &'static str {
+    let rest = text.get(at..).unwrap_or("");
+    let line_rest = rest.split('\n').next().unwrap_or("").trim();
+    let before = text.get(..at).unwrap_or("").trim_end_matches([' ', '\t']);
+    if before.ends_with('=') && (line_rest.is_empty() || line_rest.starts_with('#')) {
+        " (the value after `=` is missing)"
+    } else if rest.starts_with(['\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}']) {
+        " (typographic quotes are not TOML quotes: use straight quotes \")"
+    } else {
+        ""
+    }
 }
 
 // ---------------------------------------------------------------------------------
@@ -200,10 +247,18 @@ impl Cx<'_> {
                 let source_line = text[line_start..line_end]
                     .trim_end_matches('\r')
                     .to_string();
-                let source_line = if source_line.chars().count() > 200 {
-                    source_line.chars().take(200).collect::<String>() + "..."
+                // Long lines (a minified file) show 200 characters around the column.
+                let (source_line, caret) = if source_line.chars().count() > 200 {
+                    let skip = (column - 1).saturating_sub(100);
+                    let window: String = source_line.chars().skip(skip).take(200).collect();
+                    let more = source_line.chars().count() > skip + 200;
+                    match (skip > 0, more) {
+                        (true, true) => (format!("...{window}..."), column - 1 - skip + 3),
+                        (true, false) => (format!("...{window}"), column - 1 - skip + 3),
+                        (false, _) => (format!("{window}..."), column - 1),
+                    }
                 } else {
-                    source_line
+                    (source_line, column - 1)
                 };
                 Diagnostic {
                     line,
@@ -211,6 +266,7 @@ impl Cx<'_> {
                     key,
                     message,
                     source_line,
+                    caret,
                 }
             })
             .collect();
@@ -307,11 +363,13 @@ impl<'a, 'i> TableReader<'a, 'i> {
         join(&self.prefix, key)
     }
 
-    /// Report every key not read, with the allowed ones and a suggestion.
+    /// Report every key not read, with the allowed ones and a suggestion. An allowed
+    /// key left unread is not unknown: it was skipped because the caller already
+    /// reported a conflict (e.g. `mean` beside `ci90`), so it gets no second error.
     fn finish(self, cx: &mut Cx, allowed: &[&str], what: &str) {
         for (i, (k, _)) in self.table.iter().enumerate() {
-            if !self.used[i] {
-                let name = k.get_ref().as_ref();
+            let name = k.get_ref().as_ref();
+            if !self.used[i] && !allowed.contains(&name) {
                 cx.error(
                     k.span(),
                     &join(&self.prefix, name),
@@ -340,12 +398,29 @@ fn number(cx: &mut Cx, v: &Spanned<DeValue>, key: &str) -> Option<f64> {
                 .trim_start_matches("0o")
                 .trim_start_matches("0b")
                 .to_string();
-            match u128::from_str_radix(&digits, i.radix()) {
-                Ok(n) => {
-                    let x = n as f64;
-                    Some(if neg { -x } else { x })
+            // Decimal integers of any length read like floats (so `1000...0` with 400
+            // digits overflows with the same message as `1e400`); -0 is 0.
+            let parsed = if i.radix() == 10 {
+                digits.parse::<f64>().ok()
+            } else {
+                u128::from_str_radix(&digits, i.radix())
+                    .ok()
+                    .map(|n| n as f64)
+            };
+            match parsed {
+                Some(x) if x.is_finite() => Some(if neg && x != 0.0 { -x } else { x }),
+                Some(_) => {
+                    cx.error(
+                        v.span(),
+                        key,
+                        format!(
+                            "`{}` is too large for a 64-bit float (it overflows to infinity)",
+                            i.as_str()
+                        ),
+                    );
+                    None
                 }
-                Err(_) => {
+                None => {
                     cx.error(
                         v.span(),
                         key,
@@ -885,26 +960,38 @@ fn build_model(cx: &mut Cx, file: &str, doc: &DeTable, doc_span: Range<usize>) -
         Some(v) => number(cx, v, "horizon").map(|h| (h, v.span())),
         None => Some((DEFAULT_HORIZON, doc_span.start..doc_span.start)),
     };
+    // Blame the key the user wrote: `horizon` when given, else `start` (the horizon
+    // is then the default, which the message says).
+    let start_span = top.get("start").map(|v| v.span());
+    let horizon_given = top.has("horizon");
     if let (Some(s), Some((h, hspan))) = (start, horizon.clone()) {
+        let (span, key, h_text) = match (&start_span, horizon_given) {
+            (Some(ss), false) => (ss.clone(), "start", format!("{h}, the default")),
+            _ => (hspan, "horizon", h.to_string()),
+        };
         if !(h > s) {
             cx.error(
-                hspan,
-                "horizon",
-                format!("horizon ({h}) must be after start ({s})"),
+                span,
+                key,
+                format!("horizon ({h_text}) must be after start ({s})"),
             );
         } else if h - s > MAX_SPAN_YEARS {
             cx.error(
-                hspan,
-                "horizon",
+                span,
+                key,
                 format!(
-                    "horizon - start is {} years; at most {MAX_SPAN_YEARS} years are supported",
+                    "horizon ({h_text}) - start ({s}) is {} years; at most {MAX_SPAN_YEARS} years are supported",
                     h - s
                 ),
             );
         } else if s.abs() > 1e6 || h.abs() > 1e6 {
+            let (span, key) = match start_span {
+                Some(ss) if s.abs() > 1e6 => (ss, "start"),
+                _ => (span, key),
+            };
             cx.error(
-                hspan,
-                "horizon",
+                span,
+                key,
                 "start and horizon must be years between -1000000 and 1000000",
             );
         }
@@ -1570,6 +1657,94 @@ mod tests {
         assert_eq!(d[0].key, "bottlenecks.wall.effect.algorithm");
         assert_eq!(d[0].line, 6);
         assert!(d[0].message.contains("did you mean `algorithms`"));
+    }
+
+    #[test]
+    fn conflicting_forms_are_one_error_not_a_list_of_unknown_keys() {
+        // The keys of the losing form are allowed keys, not "unknown key `mean` (did you
+        // mean `mean`?)".
+        for text in [
+            "threshold = { dist = \"normal\", mean = 5, sd = 1, ci90 = [3, 7] }\n[drivers.c]\nrate = 1\n",
+            "threshold = { dist = \"lognormal\", median = 6, gsd = 2, mu = 1.8, sigma = 0.7 }\n[drivers.c]\nrate = 1\n",
+            "threshold = { dist = \"normal\", mean = 5, ci90 = [3, 7], ci80 = [4, 6] }\n[drivers.c]\nrate = 1\n",
+        ] {
+            let d = errors(text);
+            assert_eq!(d.len(), 1, "{d:?}");
+            assert!(!d[0].message.contains("unknown key"), "{d:?}");
+        }
+    }
+
+    #[test]
+    fn integers_of_any_length_read_like_floats_and_minus_zero_is_zero() {
+        let m = parse_model(
+            "t.toml",
+            "start = -0\nthreshold = 99999999999999999999\n[drivers.c]\nrate = 1\n",
+        )
+        .unwrap();
+        assert!(m.start == 0.0 && m.start.is_sign_positive());
+        assert_eq!(m.inputs[m.threshold].dist, Dist::Fixed(1e20));
+        let big = format!("threshold = 1{}\n[drivers.c]\nrate = 1\n", "0".repeat(399));
+        let d = errors(&big);
+        assert_eq!(d[0].key, "threshold");
+        assert!(
+            d[0].message.contains("too large for a 64-bit float"),
+            "{d:?}"
+        );
+        let m = parse_model("t.toml", "threshold = 0x10\n[drivers.c]\nrate = 0o7\n").unwrap();
+        assert_eq!(m.inputs[m.threshold].dist, Dist::Fixed(16.0));
+    }
+
+    #[test]
+    fn start_beyond_the_default_horizon_blames_start() {
+        let d = errors("start = 2150\nthreshold = 5\n[drivers.c]\nrate = 1\n");
+        assert_eq!((d[0].line, d[0].column, d[0].key.as_str()), (1, 9, "start"));
+        assert!(d[0].message.contains("the default"), "{d:?}");
+        let d =
+            errors("start = 2000000\nhorizon = 2000001\nthreshold = 5\n[drivers.c]\nrate = 1\n");
+        assert_eq!(d[0].key, "start");
+    }
+
+    #[test]
+    fn misleading_syntax_errors_get_a_hint() {
+        let d = errors("threshold =\n[drivers.c]\nrate = 1\n");
+        assert!(
+            d[0].message.contains("the value after `=` is missing"),
+            "{d:?}"
+        );
+        let d = errors("threshold = 5 \n[drivers.c]\nrate = \u{201c}0.3 to 0.7\u{201d}\n");
+        assert!(d[0].message.contains("typographic quotes"), "{d:?}");
+    }
+
+    #[test]
+    fn a_long_line_shows_a_window_around_the_caret() {
+        let text = format!(
+            "threshold = {{ dist = \"uniform\", min = 1, max = 2{} , mxa = 3 }}\n[drivers.c]\nrate = 1\n",
+            " ".repeat(400)
+        );
+        let e = parse_model("t.toml", &text).unwrap_err();
+        let d = &e.diagnostics[0];
+        assert_eq!(d.key, "threshold.mxa");
+        assert!(d.source_line.starts_with("...") && d.source_line.chars().count() <= 206);
+        let marked: String = d.source_line.chars().skip(d.caret).take(3).collect();
+        assert_eq!(marked, "mxa");
+        // The rendering puts the caret under the key.
+        let shown = e.to_string();
+        let lines: Vec<&str> = shown.lines().collect();
+        let caret_col = lines[2].find('^').unwrap();
+        assert_eq!(&lines[1][caret_col..caret_col + 3], "mxa", "{shown}");
+    }
+
+    #[test]
+    fn bad_utf8_is_located_in_characters() {
+        let e = parse_model_bytes(
+            "t.toml",
+            b"threshold = 5\n# \xc3\xa9t\xc3\xa9 \xff\n".to_vec(),
+        )
+        .unwrap_err();
+        let d = &e.diagnostics[0];
+        assert_eq!((d.line, d.column), (2, 7), "{d:?}");
+        let e = parse_model_bytes("t.toml", vec![0xFF, 0xFE, b't', 0]).unwrap_err();
+        assert!(e.diagnostics[0].message.contains("UTF-16"));
     }
 
     #[test]
