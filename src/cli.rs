@@ -3,7 +3,7 @@
 
 use crate::histogram::BinWidth;
 use crate::model::Model;
-use crate::priors::{PriorsError, load_model};
+use crate::priors::{PriorsError, load_model_with_text};
 use crate::scenarios;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -139,8 +139,7 @@ pub fn load_scenario(arg: Option<&str>) -> Result<Loaded, anyhow::Error> {
         ))
         .into());
     }
-    let model = load_model(&path).map_err(anyhow::Error::new)?;
-    let text = std::fs::read_to_string(&path)?;
+    let (model, text) = load_model_with_text(&path).map_err(anyhow::Error::new)?;
     Ok(Loaded {
         model,
         source: arg.to_string(),

@@ -126,6 +126,12 @@ pub fn parse_model(file: &str, text: &str) -> Result<Model, PriorsError> {
 
 /// Read a priors file from disk (UTF-8) and validate it.
 pub fn load_model(path: &std::path::Path) -> Result<Model, PriorsError> {
+    load_model_with_text(path).map(|(m, _)| m)
+}
+
+/// Read a priors file once, validate it, and return the model with the exact text that
+/// was validated (for the manifest: a second read could see a different file).
+pub fn load_model_with_text(path: &std::path::Path) -> Result<(Model, String), PriorsError> {
     let file = path.display().to_string();
     let whole = |message: String| PriorsError {
         file: file.clone(),
@@ -162,7 +168,9 @@ pub fn load_model(path: &std::path::Path) -> Result<Model, PriorsError> {
             "the file is more than {MAX_FILE_BYTES} bytes; priors files are limited to {MAX_FILE_BYTES} bytes"
         )));
     }
-    parse_model_bytes(&file, bytes)
+    let model = parse_model_bytes(&file, bytes.clone())?;
+    let text = String::from_utf8(bytes).expect("parse_model_bytes checked UTF-8");
+    Ok((model, text))
 }
 
 /// Validate the bytes of a priors file: UTF-8 is checked (and a bad byte located)

@@ -252,7 +252,7 @@ pub fn text_summary(model: &Model, tally: &Tally, rows: &[SummaryRow]) -> String
         }
     }
     s.push_str("\nP(AGI by the end of year)\n");
-    let n = tally.histogram.total() as f64;
+    let n = (tally.histogram.total() as f64).max(1.0); // an empty tally prints 0%, not NaN
     for &y in BY_YEARS {
         if let Some(r) = get(&format!("p_by_{y}")) {
             if r.value.is_empty() {

@@ -608,11 +608,26 @@ fn dash_writes_the_histogram_to_stdout_and_a_closed_pipe_is_not_an_error() {
     assert!(o.status.success());
     assert!(stdout(&o).starts_with("year_start,year_end,count,probability,cumulative\n"));
     assert!(stderr(&o).contains("p50"), "the summary goes to stderr");
-    assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0, "no files written");
+    assert_eq!(
+        fs::read_dir(tmp.path()).unwrap().count(),
+        0,
+        "no files written"
+    );
     // the reader goes away after one line (like `| head -1`)
     let mut child = bin()
         .current_dir(tmp.path())
-        .args(["run", "-n", "5000", "--seed", "2", "-o", "-", "-q", "--bin-width", "day"])
+        .args([
+            "run",
+            "-n",
+            "5000",
+            "--seed",
+            "2",
+            "-o",
+            "-",
+            "-q",
+            "--bin-width",
+            "day",
+        ])
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -626,13 +641,21 @@ fn dash_writes_the_histogram_to_stdout_and_a_closed_pipe_is_not_an_error() {
 fn a_shipped_name_that_is_also_a_file_name() {
     // A bare word is the shipped scenario; a path (with / or .toml) is the file.
     let tmp = tempfile::tempdir().unwrap();
-    fs::write(tmp.path().join("skeptic"), "name = \"local\"\nthreshold = 5\n[drivers.c]\nrate = 1\n").unwrap();
+    fs::write(
+        tmp.path().join("skeptic"),
+        "name = \"local\"\nthreshold = 5\n[drivers.c]\nrate = 1\n",
+    )
+    .unwrap();
     let o = run_in(tmp.path(), &["check", "skeptic", "./skeptic"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains("ok: skeptic (scenario `skeptic`"), "{out}");
     assert!(out.contains("ok: ./skeptic (scenario `local`"), "{out}");
     // a bare word that is no shipped name falls back to a file of that name
-    fs::write(tmp.path().join("mine"), "threshold = 5\n[drivers.c]\nrate = 1\n").unwrap();
+    fs::write(
+        tmp.path().join("mine"),
+        "threshold = 5\n[drivers.c]\nrate = 1\n",
+    )
+    .unwrap();
     assert!(run_in(tmp.path(), &["check", "mine"]).status.success());
 }
