@@ -17,7 +17,7 @@
 mod common;
 
 use agi_timelines::dist::Dist;
-use agi_timelines::engine::{RunSpec, Shard, Silent, simulate_with_threads};
+use agi_timelines::engine::{RunSpec, Silent, simulate_with_threads};
 use agi_timelines::model::Model;
 use common::{BareKernel, Baseline, Simulator, bench_rng, shipped_models, yearly_grid};
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
@@ -34,7 +34,7 @@ fn trajectory_benches(c: &mut Criterion) {
         let mut rng = bench_rng();
         let mut sim = Simulator::new(&model);
         g.bench_function("simulator", |b| b.iter(|| sim.step(&mut rng)));
-        black_box(sim.histogram.total());
+        black_box(sim.tally.trajectories());
         let mut base = Baseline::new(&model);
         g.bench_function("baseline", |b| b.iter(|| base.step(&mut rng)));
         black_box(base.total());
@@ -45,13 +45,17 @@ fn trajectory_benches(c: &mut Criterion) {
     }
 }
 
-/// Run configurations of the whole-run group. A future option that adds work per
-/// trajectory (e.g. the lead's `sensitivity` accumulators) gets its own entry here, so
-/// its cost shows up as `run/<config>/...` next to `run/plain/...`.
+/// Run configurations of the whole-run group: `plain` is what `run` does by default
+/// (histogram, fired counts, attribution). An option that adds work per trajectory gets
+/// its own entry here, so its cost shows up as `run/<config>/...` beside `run/plain/...`
+/// and in the scaling summary.
+/// Each entry: name, trajectory counts to run, and how it changes the spec.
 #[allow(clippy::type_complexity)]
-const RUN_CONFIGS: &[(&str, fn(&mut RunSpec))] = &[
-    ("plain", |_spec| {}),
-    // ("sensitivity", |spec| spec.sensitivity = true),
+const RUN_CONFIGS: &[(&str, &[u64], fn(RunSpec, &Model) -> RunSpec)] = &[
+    ("plain", &[1_000_000, 10_000_000], |spec, _| spec),
+    ("sensitivity", &[1_000_000], |spec, model| {
+        spec.with_sensitivity(model)
+    }),
 ];
 
 fn run_benches(c: &mut Criterion) {
@@ -60,19 +64,13 @@ fn run_benches(c: &mut Criterion) {
     g.sampling_mode(SamplingMode::Flat);
     g.sample_size(10);
     g.warm_up_time(Duration::from_millis(500));
-    for &(config, configure) in RUN_CONFIGS {
-        for n in [1_000_000u64, 10_000_000] {
+    for &(config, counts, configure) in RUN_CONFIGS {
+        for &n in counts {
             // Enough time for 10 samples at ~0.4 us per trajectory on one thread.
             g.measurement_time(Duration::from_secs_f64(n as f64 * 4e-7 * 10.0 + 1.0));
             g.throughput(Throughput::Elements(n));
             for threads in [1usize, 2] {
-                let mut spec = RunSpec {
-                    seed: 1,
-                    trajectories: n,
-                    shard: Shard::WHOLE,
-                    grid: yearly_grid(model),
-                };
-                configure(&mut spec);
+                let spec = configure(RunSpec::new(model, 1, n, yearly_grid(model)), model);
                 let id = BenchmarkId::new(
                     format!("{config}/{}", count_label(n)),
                     format!("{threads}t"),
@@ -191,8 +189,8 @@ fn summary(models: &[Model], since: SystemTime) {
         }
     }
     let mut scaling = Vec::new();
-    for &(config, _) in RUN_CONFIGS {
-        for n in [1_000_000u64, 10_000_000] {
+    for &(config, counts, _) in RUN_CONFIGS {
+        for &n in counts {
             let id = |t: &str| format!("run/{config}_{}/{t}", count_label(n));
             if let (Some(t1), Some(t2)) = (median_ns(&id("1t"), since), median_ns(&id("2t"), since))
             {

@@ -13,7 +13,8 @@
 #![allow(dead_code)] // each bench binary uses a different subset
 
 use agi_timelines::dist::Dist;
-use agi_timelines::histogram::{ArrivalHistogram, BinWidth, Grid};
+use agi_timelines::engine::{RunSpec, Tally, run_trajectory};
+use agi_timelines::histogram::{BinWidth, Grid};
 use agi_timelines::model::Model;
 use agi_timelines::scenarios::SHIPPED;
 use agi_timelines::trajectory::{Trajectory, draw_fired};
@@ -33,33 +34,29 @@ pub fn yearly_grid(model: &Model) -> Grid {
     Grid::new(model.start, model.horizon, BinWidth::Years(1)).unwrap()
 }
 
-/// Per trajectory, exactly what `engine::run_chunk` does: run, record, tally fired.
+/// Per trajectory, exactly what a run does: `engine::run_trajectory` (draw, walk,
+/// record in the histogram, the fired counts and the attribution tally).
 pub struct Simulator<'m> {
     model: &'m Model,
+    spec: RunSpec,
     traj: Trajectory,
-    pub histogram: ArrivalHistogram,
-    fired: Vec<u64>,
+    pub tally: Tally,
 }
 
 impl<'m> Simulator<'m> {
     pub fn new(model: &'m Model) -> Self {
+        let spec = RunSpec::new(model, 1, u64::MAX, yearly_grid(model));
         Simulator {
             model,
             traj: Trajectory::new(model),
-            histogram: ArrivalHistogram::new(yearly_grid(model)),
-            fired: vec![0; model.bottlenecks.len()],
+            tally: Tally::new(model, &spec),
+            spec,
         }
     }
 
     #[inline]
     pub fn step(&mut self, rng: &mut Xoshiro256PlusPlus) {
-        let out = self.traj.run(self.model, rng);
-        self.histogram.record(out.arrival);
-        let mut f = out.fired;
-        while f != 0 {
-            self.fired[f.trailing_zeros() as usize] += 1;
-            f &= f - 1;
-        }
+        run_trajectory(self.model, &self.spec, &mut self.traj, rng, &mut self.tally);
     }
 }
 
