@@ -539,7 +539,11 @@ impl Dist {
     }
 
     /// Draw one value. Never fails and never allocates.
-    #[inline]
+    ///
+    /// The four plain families are drawn inline (they are most inputs, and a call per
+    /// draw costs as much as a uniform variate); the others go through
+    /// [`Dist::sample_other`]. Either way the same variates, in the same order.
+    #[inline(always)]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Dist::Fixed(v) => *v,
@@ -552,6 +556,18 @@ impl Dist {
                 let z: f64 = StandardNormal.sample(rng);
                 (mu + sigma * z).exp()
             }
+            _ => self.sample_other(rng),
+        }
+    }
+
+    /// [`Dist::sample`] for triangular, beta, mixtures and truncations.
+    #[inline(never)]
+    fn sample_other<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            Dist::Fixed(_)
+            | Dist::Uniform { .. }
+            | Dist::Normal { .. }
+            | Dist::LogNormal { .. } => self.sample(rng),
             Dist::Triangular { min, mode, max } => {
                 triangular_quantile(*min, *mode, *max, rng.random::<f64>())
             }
