@@ -17,7 +17,7 @@ use crate::analysis::{AttributionTally, CoarseGrid, SensitivitySpec, Sensitivity
 use crate::histogram::{ArrivalHistogram, Grid};
 use crate::model::Model;
 use crate::trajectory::Trajectory;
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -152,19 +152,32 @@ fn run_chunk(model: &Model, spec: &RunSpec, chunk: u64, traj: &mut Trajectory, t
     let first = chunk * CHUNK_SIZE;
     let n = CHUNK_SIZE.min(spec.trajectories - first);
     for _ in 0..n {
-        let out = traj.run(model, &mut rng);
-        tally.histogram.record(out.arrival);
-        let mut f = out.fired;
-        while f != 0 {
-            let b = f.trailing_zeros() as usize;
-            tally.fired[b] += 1;
-            f &= f - 1;
-        }
-        let cell = spec.coarse.cell(out.arrival);
-        tally.attribution.record(cell, out.fired);
-        if let (Some(st), Some(ss)) = (&mut tally.sensitivity, &spec.sensitivity) {
-            st.record(ss, cell, &traj.inputs);
-        }
+        run_trajectory(model, spec, traj, &mut rng, tally);
+    }
+}
+
+/// One trajectory: draw, walk, and record it in `tally`. The body of every chunk's
+/// loop, public so that the benchmarks time exactly what a run does per trajectory.
+#[inline]
+pub fn run_trajectory<R: Rng + ?Sized>(
+    model: &Model,
+    spec: &RunSpec,
+    traj: &mut Trajectory,
+    rng: &mut R,
+    tally: &mut Tally,
+) {
+    let out = traj.run(model, rng);
+    tally.histogram.record(out.arrival);
+    let mut f = out.fired;
+    while f != 0 {
+        let b = f.trailing_zeros() as usize;
+        tally.fired[b] += 1;
+        f &= f - 1;
+    }
+    let cell = spec.coarse.cell(out.arrival);
+    tally.attribution.record(cell, out.fired);
+    if let (Some(st), Some(ss)) = (&mut tally.sensitivity, &spec.sensitivity) {
+        st.record(ss, cell, &traj.inputs);
     }
 }
 

@@ -20,6 +20,24 @@ pub const MAX_CELLS: u64 = 4_000_000;
 /// Fixed-point scale for arrival sums: 2^24 units per year (~1.9 s resolution).
 const FIXED_SCALE: f64 = (1u64 << 24) as f64;
 
+/// `x.floor() as i64`, without a call: portable x86-64 has no floor instruction (it
+/// came with SSE4.1), so `f64::floor` is a libm call, and this is the histogram's hot
+/// path. Exact: truncation toward zero is one step too high exactly when it rounded a
+/// negative non-integer up. Saturates like `as` (NaN gives 0).
+#[inline]
+pub fn floor_to_i64(x: f64) -> i64 {
+    let i = x as i64;
+    i.saturating_sub(((i as f64) > x) as i64)
+}
+
+/// `x.round() as u64` (half away from zero) for `x >= 0`, without a call (see
+/// [`floor_to_i64`]). Exact: `x - trunc(x)` is computed without rounding. Saturates.
+#[inline]
+pub fn round_to_u64(x: f64) -> u64 {
+    let i = x as u64;
+    i.saturating_add(((x - i as f64) >= 0.5) as u64)
+}
+
 /// Output bin width: whole years, or a whole fraction of a year (1/m), so that edges
 /// land on calendar boundaries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -158,7 +176,7 @@ impl Grid {
     /// Cell of an arrival in `[start, horizon]` (clamped to the grid).
     #[inline]
     pub fn cell(&self, t: f64) -> usize {
-        let abs = (t * self.cells_per_year as f64).floor() as i64;
+        let abs = floor_to_i64(t * self.cells_per_year as f64);
         (abs - self.first).clamp(0, self.len as i64 - 1) as usize
     }
 
@@ -202,9 +220,12 @@ impl ArrivalHistogram {
         match arrival {
             Some(t) => {
                 self.counts[self.grid.cell(t)] += 1;
-                let v = ((t - self.grid.start).max(0.0) * FIXED_SCALE).round() as u128;
-                self.sum_fixed += v;
-                self.sum_sq_fixed += v * v;
+                // An arrival is at most `horizon - start` (< 2^15 years, as the grid is
+                // at most MAX_CELLS cells) after start: < 2^39 units, so its square fits
+                // a u64 x u64 -> u128 product.
+                let v = round_to_u64((t - self.grid.start).max(0.0) * FIXED_SCALE);
+                self.sum_fixed += v as u128;
+                self.sum_sq_fixed += v as u128 * v as u128;
             }
             None => self.not_by_horizon += 1,
         }
@@ -308,6 +329,48 @@ mod tests {
             let per_bin = b.years() * g as f64;
             assert!((per_bin - per_bin.round()).abs() < 1e-9, "{b}");
             assert_eq!(b.cells_per_bin() as f64, per_bin.round(), "{b}");
+        }
+    }
+
+    #[test]
+    fn call_free_floor_and_round_match_std() {
+        let mut xs = vec![
+            0.0,
+            -0.0,
+            0.5,
+            1.5,
+            2.5,
+            -0.5,
+            -1.0,
+            -1.5,
+            0.49999999999999994,
+            1e15 + 0.5,
+            4503599627370495.5,
+            4503599627370497.0,
+            9.3e18,
+            -9.3e18,
+            1e300,
+            -1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            f64::MIN_POSITIVE,
+            -f64::MIN_POSITIVE,
+        ];
+        let mut z = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..100_000 {
+            z = z
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let x = (z >> 11) as f64 / (1u64 << 53) as f64 * 2e6 - 1e6;
+            xs.push(x);
+            xs.push(x * 2e-6 * 404_640.0 + 404_640.0); // cells of years around 2023
+        }
+        for &x in &xs {
+            assert_eq!(floor_to_i64(x), x.floor() as i64, "floor {x:e}");
+            if x >= 0.0 {
+                assert_eq!(round_to_u64(x), x.round() as u64, "round {x:e}");
+            }
         }
     }
 

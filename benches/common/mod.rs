@@ -1,0 +1,205 @@
+//! Shared by the benchmarks: the three per-trajectory kernels that are compared.
+//!
+//! - [`Simulator`]: what the engine does per trajectory (draw, walk, record).
+//! - [`Baseline`]: the *baseline kernel* of the performance issue: draw every input of
+//!   the model with its own `Dist::sample` (same number of variates, same families, same
+//!   order, plus the bottlenecks' Bernoulli draws) and bin a trivial function of them,
+//!   with no model walk. The simulator's time divided by this one is "the ratio to
+//!   baseline" quoted in docs/PERFORMANCE.md.
+//! - [`BareKernel`]: a stricter yardstick: the same primitive variates (uniform, normal,
+//!   lognormal, beta) drawn family by family in straight loops, with no `Dist` dispatch,
+//!   mixture selection or truncation logic at all: the random-number limit.
+
+#![allow(dead_code)] // each bench binary uses a different subset
+
+use agi_timelines::dist::Dist;
+use agi_timelines::engine::{RunSpec, Tally, run_trajectory};
+use agi_timelines::histogram::{BinWidth, Grid};
+use agi_timelines::model::Model;
+use agi_timelines::scenarios::SHIPPED;
+use agi_timelines::trajectory::{Trajectory, draw_fired};
+use rand::RngExt;
+use rand_distr::{Distribution, StandardNormal};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// The shipped scenarios, default first.
+pub fn shipped_models() -> Vec<Model> {
+    SHIPPED
+        .iter()
+        .map(|s| s.model().expect("shipped scenario validates"))
+        .collect()
+}
+
+pub fn yearly_grid(model: &Model) -> Grid {
+    Grid::new(model.start, model.horizon, BinWidth::Years(1)).unwrap()
+}
+
+/// Per trajectory, exactly what a run does: `engine::run_trajectory` (draw, walk,
+/// record in the histogram, the fired counts and the attribution tally).
+pub struct Simulator<'m> {
+    model: &'m Model,
+    spec: RunSpec,
+    traj: Trajectory,
+    pub tally: Tally,
+}
+
+impl<'m> Simulator<'m> {
+    pub fn new(model: &'m Model) -> Self {
+        let spec = RunSpec::new(model, 1, u64::MAX, yearly_grid(model));
+        Simulator {
+            model,
+            traj: Trajectory::new(model),
+            tally: Tally::new(model, &spec),
+            spec,
+        }
+    }
+
+    #[inline]
+    pub fn step(&mut self, rng: &mut Xoshiro256PlusPlus) {
+        run_trajectory(self.model, &self.spec, &mut self.traj, rng, &mut self.tally);
+    }
+}
+
+/// The baseline kernel: every input's `Dist::sample`, the Bernoulli draws, a trivial bin.
+pub struct Baseline<'m> {
+    model: &'m Model,
+    inputs: Vec<f64>,
+    counts: Vec<u64>,
+}
+
+impl<'m> Baseline<'m> {
+    pub fn new(model: &'m Model) -> Self {
+        Baseline {
+            model,
+            inputs: vec![0.0; model.inputs.len()],
+            counts: vec![0; yearly_grid(model).len],
+        }
+    }
+
+    #[inline]
+    pub fn step(&mut self, rng: &mut Xoshiro256PlusPlus) {
+        for (x, input) in self.inputs.iter_mut().zip(&self.model.inputs) {
+            *x = input.dist.sample(rng);
+        }
+        let fired = draw_fired(self.model, rng);
+        // Trivial binning: one cell from a value that depends on every draw.
+        let s: f64 = self.inputs.iter().sum::<f64>() + fired as f64;
+        let cell = ((s.abs() * 200.0) as usize).min(self.counts.len() - 1);
+        self.counts[cell] += 1;
+    }
+
+    pub fn total(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+}
+
+/// Primitive variates a model's inputs need per trajectory, by family.
+#[derive(Default, Debug, Clone)]
+pub struct VariateCounts {
+    pub uniform: usize,
+    pub normal: usize,
+    pub lognormal: usize,
+    pub beta: usize,
+}
+
+impl VariateCounts {
+    pub fn of(model: &Model) -> VariateCounts {
+        let mut c = VariateCounts::default();
+        for input in &model.inputs {
+            c.add(&input.dist);
+        }
+        // One uniform per bottleneck whose probability is strictly between 0 and 1.
+        c.uniform += model
+            .bottlenecks
+            .iter()
+            .filter(|b| b.probability > 0.0 && b.probability < 1.0)
+            .count();
+        c
+    }
+
+    fn add(&mut self, d: &Dist) {
+        match d {
+            Dist::Fixed(_) => {}
+            Dist::Uniform { .. } | Dist::Triangular { .. } => self.uniform += 1,
+            Dist::Normal { .. } => self.normal += 1,
+            Dist::LogNormal { .. } => self.lognormal += 1,
+            Dist::Beta { .. } => self.beta += 1,
+            // One uniform picks the component, then the first component's variates
+            // (the shipped mixtures have components of one family).
+            Dist::Mixture { components, .. } => {
+                self.uniform += 1;
+                self.add(&components[0]);
+            }
+            // Counted as the inner family: the limit if truncation were free.
+            Dist::Truncated { inner, .. } => self.add(inner),
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        self.uniform + self.normal + self.lognormal + self.beta
+    }
+}
+
+impl std::fmt::Display for VariateCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}L+{}N+{}U{}",
+            self.lognormal,
+            self.normal,
+            self.uniform,
+            if self.beta > 0 {
+                format!("+{}B", self.beta)
+            } else {
+                String::new()
+            }
+        )
+    }
+}
+
+/// The random-number limit: the same primitive variates, family by family, no dispatch.
+pub struct BareKernel {
+    pub counts: VariateCounts,
+    beta: rand_distr::Beta<f64>,
+    bins: Vec<u64>,
+}
+
+impl BareKernel {
+    pub fn new(model: &Model) -> Self {
+        BareKernel {
+            counts: VariateCounts::of(model),
+            beta: rand_distr::Beta::new(2.0, 5.0).unwrap(),
+            bins: vec![0; yearly_grid(model).len],
+        }
+    }
+
+    #[inline]
+    pub fn step(&mut self, rng: &mut Xoshiro256PlusPlus) {
+        let mut s = 0.0;
+        for i in 0..self.counts.lognormal {
+            let z: f64 = StandardNormal.sample(rng);
+            s += (-1.0 + 0.01 * i as f64 + 0.5 * z).exp();
+        }
+        for i in 0..self.counts.normal {
+            let z: f64 = StandardNormal.sample(rng);
+            s += 3.0 + 0.01 * i as f64 + 0.5 * z;
+        }
+        for i in 0..self.counts.uniform {
+            s += 0.1 * i as f64 + 0.5 * rng.random::<f64>();
+        }
+        for _ in 0..self.counts.beta {
+            s += self.beta.sample(rng);
+        }
+        let cell = ((s.abs() * 200.0) as usize).min(self.bins.len() - 1);
+        self.bins[cell] += 1;
+    }
+
+    pub fn total(&self) -> u64 {
+        self.bins.iter().sum()
+    }
+}
+
+/// A fresh generator for benchmarks (the engine's own seeding).
+pub fn bench_rng() -> Xoshiro256PlusPlus {
+    agi_timelines::engine::chunk_rng(1, 0)
+}

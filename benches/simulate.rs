@@ -1,0 +1,229 @@
+//! Criterion benchmarks: what a trajectory costs, and how a whole run scales.
+//!
+//! Groups (filter with `cargo bench --bench simulate -- <group>`):
+//! - `trajectory/<scenario>`: per-trajectory cost of each shipped scenario, as
+//!   `simulator` (draw, walk, record: the engine's inner loop), `baseline` (the same
+//!   inputs drawn with `Dist::sample`, no walk, trivial binning) and `bare-kernel` (the
+//!   same primitive variates with no dispatch at all; see `common/mod.rs`).
+//! - `run`: whole runs of the default scenario through
+//!   `engine::simulate_with_threads`, 1e6 and 1e7 trajectories on 1 and 2 threads.
+//! - `dist`: one `Dist::sample` of each family.
+//!
+//! All report throughput in elements (trajectories or draws) per second. At the end a
+//! summary prints each scenario's simulator/baseline ratio and the 1 -> 2 thread scaling,
+//! read back from this run's criterion estimates (medians). For the same ratio measured
+//! with interleaved rounds (more robust on a busy machine) see `benches/yardstick.rs`.
+
+mod common;
+
+use agi_timelines::dist::Dist;
+use agi_timelines::engine::{RunSpec, Silent, simulate_with_threads};
+use agi_timelines::model::Model;
+use common::{BareKernel, Baseline, Simulator, bench_rng, shipped_models, yearly_grid};
+use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+fn trajectory_benches(c: &mut Criterion) {
+    for model in shipped_models() {
+        let mut g = c.benchmark_group(format!("trajectory/{}", model.name));
+        g.throughput(Throughput::Elements(1));
+        g.warm_up_time(Duration::from_secs(1));
+        g.measurement_time(Duration::from_secs(3));
+        let mut rng = bench_rng();
+        let mut sim = Simulator::new(&model);
+        g.bench_function("simulator", |b| b.iter(|| sim.step(&mut rng)));
+        black_box(sim.tally.trajectories());
+        let mut base = Baseline::new(&model);
+        g.bench_function("baseline", |b| b.iter(|| base.step(&mut rng)));
+        black_box(base.total());
+        let mut bare = BareKernel::new(&model);
+        g.bench_function("bare-kernel", |b| b.iter(|| bare.step(&mut rng)));
+        black_box(bare.total());
+        g.finish();
+    }
+}
+
+/// Run configurations of the whole-run group: `plain` is what `run` does by default
+/// (histogram, fired counts, attribution). An option that adds work per trajectory gets
+/// its own entry here, so its cost shows up as `run/<config>/...` beside `run/plain/...`
+/// and in the scaling summary.
+/// Each entry: name, trajectory counts to run, and how it changes the spec.
+#[allow(clippy::type_complexity)]
+const RUN_CONFIGS: &[(&str, &[u64], fn(RunSpec, &Model) -> RunSpec)] = &[
+    ("plain", &[1_000_000, 10_000_000], |spec, _| spec),
+    ("sensitivity", &[1_000_000], |spec, model| {
+        spec.with_sensitivity(model)
+    }),
+];
+
+fn run_benches(c: &mut Criterion) {
+    let model = &shipped_models()[0];
+    let mut g = c.benchmark_group("run");
+    g.sampling_mode(SamplingMode::Flat);
+    g.sample_size(10);
+    g.warm_up_time(Duration::from_millis(500));
+    for &(config, counts, configure) in RUN_CONFIGS {
+        for &n in counts {
+            // Enough time for 10 samples at ~0.4 us per trajectory on one thread.
+            g.measurement_time(Duration::from_secs_f64(n as f64 * 4e-7 * 10.0 + 1.0));
+            g.throughput(Throughput::Elements(n));
+            for threads in [1usize, 2] {
+                let spec = configure(RunSpec::new(model, 1, n, yearly_grid(model)), model);
+                let id = BenchmarkId::new(
+                    format!("{config}/{}", count_label(n)),
+                    format!("{threads}t"),
+                );
+                g.bench_function(id, |b| {
+                    b.iter(|| {
+                        simulate_with_threads(model, &spec, threads, &Silent)
+                            .unwrap()
+                            .unwrap()
+                    })
+                });
+            }
+        }
+    }
+    g.finish();
+}
+
+fn count_label(n: u64) -> String {
+    format!("1e{}", (n as f64).log10().round())
+}
+
+fn dist_benches(c: &mut Criterion) {
+    let normal = Dist::normal(1.0, 2.0).unwrap();
+    let lognormal = Dist::lognormal_interval(0.4, 0.75, agi_timelines::dist::Z90).unwrap();
+    let dists: Vec<(&str, Dist)> = vec![
+        ("fixed", Dist::fixed(1.0).unwrap()),
+        ("uniform", Dist::uniform(0.08, 0.15).unwrap()),
+        ("normal", normal.clone()),
+        ("lognormal", lognormal.clone()),
+        ("triangular", Dist::triangular(0.0, 0.2, 1.0).unwrap()),
+        ("pert", Dist::pert(2025.0, 2028.0, 2034.0).unwrap()),
+        ("beta", Dist::beta(1.9, 5.8, 0.0, 40.0).unwrap()),
+        (
+            "mixture-2-lognormal",
+            Dist::mixture(
+                vec![
+                    lognormal.clone(),
+                    Dist::lognormal_interval(12.0, 40.0, 1.6448536269514722).unwrap(),
+                ],
+                &[0.9, 0.1],
+            )
+            .unwrap(),
+        ),
+        (
+            "truncated-normal",
+            Dist::truncated(normal, 0.0, f64::INFINITY).unwrap(),
+        ),
+        (
+            "truncated-lognormal",
+            Dist::truncated(lognormal, 0.0, 0.7).unwrap(),
+        ),
+        (
+            "truncated-pert-rejection",
+            Dist::truncated(Dist::pert(0.1, 0.4, 1.0).unwrap(), 0.0, 0.8).unwrap(),
+        ),
+    ];
+    let mut g = c.benchmark_group("dist");
+    g.throughput(Throughput::Elements(1));
+    g.warm_up_time(Duration::from_millis(500));
+    g.measurement_time(Duration::from_secs(1));
+    let mut rng = bench_rng();
+    for (name, d) in &dists {
+        g.bench_function(*name, |b| b.iter(|| d.sample(&mut rng)));
+    }
+    g.finish();
+}
+
+fn criterion_dir() -> PathBuf {
+    // `CARGO_TARGET_TMPDIR` is `<target>/tmp`; criterion's default home is `<target>/criterion`.
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .unwrap()
+        .join("criterion")
+}
+
+/// Median time per iteration (ns) of a benchmark, if it ran in this process.
+fn median_ns(id: &str, since: SystemTime) -> Option<f64> {
+    let path = criterion_dir().join(id).join("new/estimates.json");
+    let meta = std::fs::metadata(&path).ok()?;
+    if meta.modified().ok()? < since {
+        return None; // a stale result from an earlier run (e.g. filtered out this time)
+    }
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).ok()?).ok()?;
+    v["median"]["point_estimate"].as_f64()
+}
+
+fn summary(models: &[Model], since: SystemTime) {
+    let mut lines = Vec::new();
+    for m in models {
+        let id = |k: &str| format!("trajectory_{}/{k}", m.name);
+        let (Some(sim), Some(base)) = (
+            median_ns(&id("simulator"), since),
+            median_ns(&id("baseline"), since),
+        ) else {
+            continue;
+        };
+        let bare = median_ns(&id("bare-kernel"), since);
+        lines.push(format!(
+            "  {:<24} {:>8.1} {:>8.1} {:>8} {:>9.2}x {:>9}",
+            m.name,
+            sim,
+            base,
+            bare.map_or("-".into(), |b| format!("{b:.1}")),
+            sim / base,
+            bare.map_or("-".into(), |b| format!("{:.2}x", sim / b)),
+        ));
+    }
+    if !lines.is_empty() {
+        println!("\nPer trajectory (criterion medians, ns): simulator vs its baseline kernel");
+        println!(
+            "  {:<24} {:>8} {:>8} {:>8} {:>10} {:>9}",
+            "scenario", "sim", "baseline", "bare", "sim/base", "sim/bare"
+        );
+        for l in lines {
+            println!("{l}");
+        }
+    }
+    let mut scaling = Vec::new();
+    for &(config, counts, _) in RUN_CONFIGS {
+        for &n in counts {
+            let id = |t: &str| format!("run/{config}_{}/{t}", count_label(n));
+            if let (Some(t1), Some(t2)) = (median_ns(&id("1t"), since), median_ns(&id("2t"), since))
+            {
+                scaling.push(format!(
+                    "  {config:<8} {:>6} {:>10.2} {:>10.2} {:>9.2}x",
+                    count_label(n),
+                    n as f64 / t1 * 1e3,
+                    n as f64 / t2 * 1e3,
+                    t1 / t2
+                ));
+            }
+        }
+    }
+    if !scaling.is_empty() {
+        println!("\nWhole runs of the default scenario (criterion medians)");
+        println!(
+            "  {:<8} {:>6} {:>10} {:>10} {:>10}",
+            "config", "n", "1t M/s", "2t M/s", "2t/1t"
+        );
+        for l in scaling {
+            println!("{l}");
+        }
+    }
+}
+
+fn main() {
+    let since = SystemTime::now() - Duration::from_secs(1);
+    let mut c = Criterion::default()
+        .output_directory(&criterion_dir())
+        .configure_from_args();
+    trajectory_benches(&mut c);
+    run_benches(&mut c);
+    dist_benches(&mut c);
+    c.final_summary();
+    summary(&shipped_models(), since);
+}
