@@ -42,7 +42,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Simulate a scenario and write histogram.csv, summary.csv and manifest.json.
+    /// Simulate a scenario; write histogram, summary, attribution (and sensitivity) CSVs, charts and a manifest.
     Run(crate::cmd::run::Args),
     /// Run several scenarios with one seed; write long-format and side-by-side CSVs.
     Compare(crate::cmd::compare::Args),
@@ -56,6 +56,30 @@ pub enum Command {
     Check(crate::cmd::check::Args),
     /// List the shipped scenarios, or print one with --show.
     Scenarios(crate::cmd::scenarios::Args),
+}
+
+/// Flags shared by `run` and `compare`, spelled once.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SimFlags {
+    /// Trajectories to simulate (per scenario): 1000000, 1e6, 1_000_000, 10M, 2.5k.
+    #[arg(short = 'n', long = "trajectories", default_value = "1000000", value_parser = parse_count)]
+    pub trajectories: u64,
+
+    /// Random seed (a 64-bit integer). Omitted: one is picked, printed and recorded.
+    #[arg(long)]
+    pub seed: Option<u64>,
+
+    /// Histogram bin width in years: 1, 5, 0.25, 1/12, or year, quarter, month, week, day.
+    #[arg(long = "bin-width", value_name = "YEARS", default_value = "1", value_parser = parse_bin_width)]
+    pub bin_width: BinWidth,
+
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(short = 'j', long = "threads")]
+    pub threads: Option<usize>,
+
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// Parse a trajectory count: `1000000`, `1e6`, `1_000_000`, `10M`, `2.5k`, `1G`.
