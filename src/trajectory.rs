@@ -215,12 +215,37 @@ impl Plan {
 /// common small models (so the loops unroll and every index is a constant), or at run
 /// time for the rest. One walk, [`walk`], serves both.
 trait Shape {
+    /// Whether the counts are compile-time constants.
+    const FIXED: bool;
     fn drivers(p: &Plan) -> usize;
     fn bottlenecks(p: &Plan) -> usize;
 }
 
+/// Calls `f(i)` for each set bit `i` of `mask`, in increasing order: as an unrolled test
+/// of bits `0..n` for a fixed shape (each test a branch with the same pattern in every
+/// trajectory), as a loop over the set bits for a large model (so the cost follows the
+/// bits set, not `n`).
+#[inline(always)]
+fn for_each_bit<S: Shape>(n: usize, mask: u64, mut f: impl FnMut(usize)) {
+    if S::FIXED {
+        for i in 0..n {
+            if mask >> i & 1 == 1 {
+                f(i);
+            }
+        }
+    } else {
+        let mut m = mask;
+        while m != 0 {
+            let i = m.trailing_zeros() as usize;
+            m &= m - 1;
+            f(i);
+        }
+    }
+}
+
 struct Fixed<const ND: usize, const NB: usize>;
 impl<const ND: usize, const NB: usize> Shape for Fixed<ND, NB> {
+    const FIXED: bool = true;
     #[inline(always)]
     fn drivers(_: &Plan) -> usize {
         ND
@@ -233,6 +258,7 @@ impl<const ND: usize, const NB: usize> Shape for Fixed<ND, NB> {
 
 struct Any;
 impl Shape for Any {
+    const FIXED: bool = false;
     #[inline(always)]
     fn drivers(p: &Plan) -> usize {
         p.drivers
@@ -340,11 +366,10 @@ fn walk<S: Shape>(p: &Plan, w: &mut WalkState, x: &[f64], fired: u64) -> Option<
     // wait for their onset. The others never act and stay off the calendar.
     let mut active = 0u64;
     let mut pending = 0u64;
-    for b in 0..nb {
-        w.bn_at[b & B] = f64::INFINITY;
-        if fired >> b & 1 == 0 {
-            continue;
-        }
+    w.bn_at[..nb].fill(f64::INFINITY);
+    // Bits beyond the model's bottlenecks (if a caller passed any) mean nothing.
+    let fired = fired & if nb == 0 { 0 } else { u64::MAX >> (64 - nb) };
+    for_each_bit::<S>(nb, fired, |b| {
         for &(d, f) in &p.effects[p.first[b & B]..p.first[(b & B) + 1]] {
             w.factor[b & B][d & D] = x[f].max(0.0);
         }
@@ -359,7 +384,7 @@ fn walk<S: Shape>(p: &Plan, w: &mut WalkState, x: &[f64], fired: u64) -> Option<
                 w.bn_at[b & B] = onset;
             }
         }
-    }
+    });
 
     // Drivers: base rate (after_cap from the start when the cap is <= 0), the rate in
     // force, when the cap is reached, and the onsets that watch the driver's level.
@@ -387,19 +412,17 @@ fn walk<S: Shape>(p: &Plan, w: &mut WalkState, x: &[f64], fired: u64) -> Option<
     loop {
         // Onsets at a level of E move with the total rate, which changes at (almost)
         // every event: reschedule them each segment.
-        for b in 0..nb {
-            if (pending & p.total_onsets) >> b & 1 == 1 {
-                let onset = x[p.onset[b & B]];
-                // reached already (even if E stopped growing at this very moment)
-                w.bn_at[b & B] = if e >= onset {
-                    t
-                } else if total > 0.0 {
-                    t + (onset - e) / total
-                } else {
-                    f64::INFINITY
-                };
-            }
-        }
+        for_each_bit::<S>(nb, pending & p.total_onsets, |b| {
+            let onset = x[p.onset[b & B]];
+            // reached already (even if E stopped growing at this very moment)
+            w.bn_at[b & B] = if e >= onset {
+                t
+            } else if total > 0.0 {
+                t + (onset - e) / total
+            } else {
+                f64::INFINITY
+            };
+        });
 
         // The next scheduled event (strict `<`: ties go to caps in driver order, then
         // to bottlenecks in declaration order).
@@ -460,15 +483,15 @@ fn walk<S: Shape>(p: &Plan, w: &mut WalkState, x: &[f64], fired: u64) -> Option<
         // New rates for the drivers the event touched, and their calendar entries; E
         // recomputed from the drivers' levels so that rounding does not accumulate.
         total = 0.0;
+        for_each_bit::<S>(nd, changed, |d| {
+            if k != d {
+                w.level[d & D] += w.rate[d & D] * (t - w.since[d & D]);
+            }
+            w.since[d & D] = t;
+            reschedule::<S>(p, w, x, d, t, active, pending);
+        });
         e = 0.0;
         for d in 0..nd {
-            if changed >> d & 1 == 1 {
-                if k != d {
-                    w.level[d & D] += w.rate[d & D] * (t - w.since[d & D]);
-                }
-                w.since[d & D] = t;
-                reschedule::<S>(p, w, x, d, t, active, pending);
-            }
             e += w.level[d & D] + w.rate[d & D] * (t - w.since[d & D]);
             total += w.rate[d & D];
         }
@@ -490,11 +513,7 @@ fn reschedule<S: Shape>(
 ) -> f64 {
     let on = active & p.affected_by[d & D];
     let mut r = w.base[d & D];
-    for b in 0..S::bottlenecks(p) {
-        if on >> b & 1 == 1 {
-            r *= w.factor[b & B][d & D];
-        }
-    }
+    for_each_bit::<S>(S::bottlenecks(p), on, |b| r *= w.factor[b & B][d & D]);
     w.rate[d & D] = r;
     let level = w.level[d & D];
     let cap = w.cap[d & D];
@@ -506,20 +525,18 @@ fn reschedule<S: Shape>(
         f64::INFINITY
     };
     let watchers = pending & p.watched_by[d & D];
-    for b in 0..S::bottlenecks(p) {
-        if watchers >> b & 1 == 1 {
-            let onset = x[p.onset[b & B]];
-            // A level already reached is due now, even if the driver stops at this very
-            // moment (a cap, or another bottleneck, at the same instant).
-            w.bn_at[b & B] = if level >= onset {
-                t
-            } else if r > 0.0 {
-                t + (onset - level) / r
-            } else {
-                f64::INFINITY
-            };
-        }
-    }
+    for_each_bit::<S>(S::bottlenecks(p), watchers, |b| {
+        let onset = x[p.onset[b & B]];
+        // A level already reached is due now, even if the driver stops at this very
+        // moment (a cap, or another bottleneck, at the same instant).
+        w.bn_at[b & B] = if level >= onset {
+            t
+        } else if r > 0.0 {
+            t + (onset - level) / r
+        } else {
+            f64::INFINITY
+        };
+    });
     r
 }
 
@@ -910,6 +927,17 @@ effect = { c = 0 }
              cap = 1\nafter_cap = 0.05\n[drivers.e]\nrate = 0.1\n"
         );
         models.push(parse_model("five.toml", &five).unwrap());
+        // Nine bottlenecks on top: the run-time shape's loops over set bits.
+        let mut nine = five.clone();
+        for i in 0..5 {
+            nine += &format!(
+                "[bottlenecks.extra{i}]\nprobability = 0.5\n\
+                 onset = {{ level = {{ dist = \"uniform\", min = 0.0, max = 3.0 }}, of = \"d\" }}\n\
+                 duration = {{ dist = \"uniform\", min = 0.0, max = 4.0 }}\n\
+                 effect = {{ e = 2, a = {{ dist = \"uniform\", min = 0.0, max = 1.0 }} }}\n"
+            );
+        }
+        models.push(parse_model("nine.toml", &nine).unwrap());
         for m in &models {
             let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(11);
             let mut fast = Trajectory::new(m);
