@@ -143,22 +143,26 @@ pub struct Loaded {
 /// Resolve a SCENARIO argument. A value containing a path separator or ending in
 /// `.toml` is always a file; a bare word is a shipped scenario when one has that name,
 /// else a file. `None` is the built-in default.
-pub fn load_scenario(arg: Option<&str>) -> Result<Loaded, anyhow::Error> {
-    let arg = arg.unwrap_or(scenarios::DEFAULT);
-    let looks_like_path = arg.contains('/') || arg.contains('\\') || arg.ends_with(".toml");
-    if !looks_like_path && let Some(s) = scenarios::find(arg) {
-        let model = s.model().map_err(anyhow::Error::new)?;
-        return Ok(Loaded {
-            model,
-            source: format!("builtin:{}", s.name),
-            text: s.text.to_string(),
-        });
+pub fn load_scenario(arg: Option<&std::ffi::OsStr>) -> Result<Loaded, anyhow::Error> {
+    let arg = arg.unwrap_or(std::ffi::OsStr::new(scenarios::DEFAULT));
+    // A path need not be UTF-8; a shipped name always is.
+    if let Some(name) = arg.to_str() {
+        let looks_like_path = name.contains('/') || name.contains('\\') || name.ends_with(".toml");
+        if !looks_like_path && let Some(s) = scenarios::find(name) {
+            let model = s.model().map_err(anyhow::Error::new)?;
+            return Ok(Loaded {
+                model,
+                source: format!("builtin:{}", s.name),
+                text: s.text.to_string(),
+            });
+        }
     }
     let path = PathBuf::from(arg);
     if !path.exists() {
         let names: Vec<&str> = scenarios::SHIPPED.iter().map(|s| s.name).collect();
         return Err(BadInput(format!(
-            "no priors file or shipped scenario named `{arg}`; shipped scenarios: {}",
+            "no priors file or shipped scenario named `{}`; shipped scenarios: {}",
+            path.display(),
             names.join(", ")
         ))
         .into());
@@ -166,7 +170,7 @@ pub fn load_scenario(arg: Option<&str>) -> Result<Loaded, anyhow::Error> {
     let (model, text) = load_model_with_text(&path).map_err(anyhow::Error::new)?;
     Ok(Loaded {
         model,
-        source: arg.to_string(),
+        source: path.display().to_string(),
         text,
     })
 }

@@ -27,7 +27,7 @@ pub struct Args {
 
     /// Two or more priors files or shipped scenario names.
     #[arg(required = true, num_args = 2..)]
-    pub scenarios: Vec<String>,
+    pub scenarios: Vec<std::ffi::OsString>,
 
     /// Output folder. Default: results/compare/.
     #[arg(short = 'o', long = "out", value_name = "DIR")]
@@ -219,7 +219,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         elapsed_seconds: (elapsed * 1000.0).round() / 1000.0,
         rerun: format!(
             "agi-timelines compare {} -n {} --seed {seed} --bin-width {}",
-            args.scenarios.join(" "),
+            args.scenarios
+                .iter()
+                .map(|s| s.to_string_lossy())
+                .collect::<Vec<_>>()
+                .join(" "),
             args.sim.trajectories,
             args.sim.bin_width
         ),

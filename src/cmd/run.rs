@@ -23,7 +23,7 @@ pub struct Args {
 
     /// A priors file (path), or the name of a shipped scenario (see `scenarios`).
     /// Omitted: the built-in default, situational-awareness.
-    pub scenario: Option<String>,
+    pub scenario: Option<std::ffi::OsString>,
 
     /// Output folder. Default: results/<scenario name>/. `-` writes histogram.csv to
     /// stdout instead (no files; the summary goes to stderr unless --quiet).
