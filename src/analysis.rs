@@ -167,13 +167,15 @@ impl SensitivitySpec {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SensitivityTally {
     pub cells: usize,
+    pub inputs: usize,
     /// Arrivals per cell (shared by all inputs).
     pub counts: Vec<u64>,
-    /// Per input and cell, three counters side by side (one cache line per update):
-    /// [sum of rank buckets, arrivals in the bottom decile, arrivals in the top decile].
+    /// Per cell and input (cell-major, `cell * inputs + j`, so one trajectory's updates
+    /// fall on a few adjacent cache lines), three counters side by side: [sum of rank
+    /// buckets, arrivals in the bottom decile, arrivals in the top decile].
     pub per_cell: Vec<[u64; 3]>,
-    /// Per input, how many draws fell in each rank bucket (`inputs * BUCKETS`).
-    pub buckets: Vec<u64>,
+    /// Per input: [sum of rank buckets, sum of their squares] over all trajectories.
+    pub moments: Vec<[u64; 2]>,
 }
 
 impl SensitivityTally {
@@ -182,24 +184,32 @@ impl SensitivityTally {
         let k = spec.inputs.len();
         SensitivityTally {
             cells,
+            inputs: k,
             counts: vec![0; cells],
             per_cell: vec![[0; 3]; k * cells],
-            buckets: vec![0; k * BUCKETS],
+            moments: vec![[0; 2]; k],
         }
     }
 
     #[inline]
     pub fn record(&mut self, spec: &SensitivitySpec, cell: usize, inputs: &[f64]) {
         self.counts[cell] += 1;
-        for (j, &i) in spec.inputs.iter().enumerate() {
+        let row = &mut self.per_cell[cell * self.inputs..(cell + 1) * self.inputs];
+        for ((((&i, cuts), &(lo, hi)), slot), m) in spec
+            .inputs
+            .iter()
+            .zip(&spec.cuts)
+            .zip(&spec.deciles)
+            .zip(row.iter_mut())
+            .zip(self.moments.iter_mut())
+        {
             let x = inputs[i];
-            let b = SensitivitySpec::bucket(&spec.cuts[j], x);
-            let (lo, hi) = spec.deciles[j];
-            let slot = &mut self.per_cell[j * self.cells + cell];
-            slot[0] += b as u64;
+            let b = SensitivitySpec::bucket(cuts, x) as u64;
+            slot[0] += b;
             slot[1] += u64::from(x < lo);
             slot[2] += u64::from(x >= hi);
-            self.buckets[j * BUCKETS + b] += 1;
+            m[0] += b;
+            m[1] += b * b;
         }
     }
 
@@ -212,17 +222,20 @@ impl SensitivityTally {
                 x[k] += y[k];
             }
         }
-        for (x, y) in self.buckets.iter_mut().zip(&o.buckets) {
-            *x += y;
+        for (x, y) in self.moments.iter_mut().zip(&o.moments) {
+            x[0] += y[0];
+            x[1] += y[1];
         }
     }
 
     /// Arrival counts per cell of input `j` in its bottom (`which = 1`) or top (2) decile.
     fn decile_counts(&self, j: usize, which: usize) -> Vec<u64> {
-        self.per_cell[j * self.cells..(j + 1) * self.cells]
-            .iter()
-            .map(|s| s[which])
-            .collect()
+        self.column(j).map(|s| s[which]).collect()
+    }
+
+    /// The per-cell counters of input `j`, cell by cell.
+    fn column(&self, j: usize) -> impl Iterator<Item = &[u64; 3]> {
+        self.per_cell.iter().skip(j).step_by(self.inputs.max(1))
     }
 }
 
@@ -353,21 +366,10 @@ pub fn sensitivity_rows(
         .map(|(j, &i)| {
             let low = &t.decile_counts(j, 1);
             let high = &t.decile_counts(j, 2);
-            let ranks = &t.per_cell[j * cells..(j + 1) * cells];
-            let mean_b: f64 = t.buckets[j * BUCKETS..(j + 1) * BUCKETS]
-                .iter()
-                .enumerate()
-                .map(|(b, &c)| b as f64 * c as f64)
-                .sum::<f64>()
-                / nf;
-            let var_b: f64 = t.buckets[j * BUCKETS..(j + 1) * BUCKETS]
-                .iter()
-                .enumerate()
-                .map(|(b, &c)| (b as f64 - mean_b).powi(2) * c as f64)
-                .sum::<f64>()
-                / nf;
-            let e_bv: f64 = ranks
-                .iter()
+            let mean_b = t.moments[j][0] as f64 / nf;
+            let var_b = (t.moments[j][1] as f64 / nf - mean_b * mean_b).max(0.0);
+            let e_bv: f64 = t
+                .column(j)
                 .zip(&mid)
                 .map(|(s, v)| s[0] as f64 * v)
                 .sum::<f64>()

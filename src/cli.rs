@@ -42,7 +42,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Simulate a scenario and write histogram.csv, summary.csv and manifest.json.
+    /// Simulate a scenario; write histogram, summary, attribution (and sensitivity) CSVs, charts and a manifest.
     Run(crate::cmd::run::Args),
     /// Run several scenarios with one seed; write long-format and side-by-side CSVs.
     Compare(crate::cmd::compare::Args),
@@ -56,6 +56,30 @@ pub enum Command {
     Check(crate::cmd::check::Args),
     /// List the shipped scenarios, or print one with --show.
     Scenarios(crate::cmd::scenarios::Args),
+}
+
+/// Flags shared by `run` and `compare`, spelled once.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SimFlags {
+    /// Trajectories to simulate (per scenario): 1000000, 1e6, 1_000_000, 10M, 2.5k.
+    #[arg(short = 'n', long = "trajectories", default_value = "1000000", value_parser = parse_count)]
+    pub trajectories: u64,
+
+    /// Random seed (a 64-bit integer). Omitted: one is picked, printed and recorded.
+    #[arg(long)]
+    pub seed: Option<u64>,
+
+    /// Histogram bin width in years: 1, 5, 0.25, 1/12, or year, quarter, month, week, day.
+    #[arg(long = "bin-width", value_name = "YEARS", default_value = "1", value_parser = parse_bin_width)]
+    pub bin_width: BinWidth,
+
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(short = 'j', long = "threads")]
+    pub threads: Option<usize>,
+
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// Parse a trajectory count: `1000000`, `1e6`, `1_000_000`, `10M`, `2.5k`, `1G`.
@@ -119,22 +143,26 @@ pub struct Loaded {
 /// Resolve a SCENARIO argument. A value containing a path separator or ending in
 /// `.toml` is always a file; a bare word is a shipped scenario when one has that name,
 /// else a file. `None` is the built-in default.
-pub fn load_scenario(arg: Option<&str>) -> Result<Loaded, anyhow::Error> {
-    let arg = arg.unwrap_or(scenarios::DEFAULT);
-    let looks_like_path = arg.contains('/') || arg.contains('\\') || arg.ends_with(".toml");
-    if !looks_like_path && let Some(s) = scenarios::find(arg) {
-        let model = s.model().map_err(anyhow::Error::new)?;
-        return Ok(Loaded {
-            model,
-            source: format!("builtin:{}", s.name),
-            text: s.text.to_string(),
-        });
+pub fn load_scenario(arg: Option<&std::ffi::OsStr>) -> Result<Loaded, anyhow::Error> {
+    let arg = arg.unwrap_or(std::ffi::OsStr::new(scenarios::DEFAULT));
+    // A path need not be UTF-8; a shipped name always is.
+    if let Some(name) = arg.to_str() {
+        let looks_like_path = name.contains('/') || name.contains('\\') || name.ends_with(".toml");
+        if !looks_like_path && let Some(s) = scenarios::find(name) {
+            let model = s.model().map_err(anyhow::Error::new)?;
+            return Ok(Loaded {
+                model,
+                source: format!("builtin:{}", s.name),
+                text: s.text.to_string(),
+            });
+        }
     }
     let path = PathBuf::from(arg);
     if !path.exists() {
         let names: Vec<&str> = scenarios::SHIPPED.iter().map(|s| s.name).collect();
         return Err(BadInput(format!(
-            "no priors file or shipped scenario named `{arg}`; shipped scenarios: {}",
+            "no priors file or shipped scenario named `{}`; shipped scenarios: {}",
+            path.display(),
             names.join(", ")
         ))
         .into());
@@ -142,7 +170,7 @@ pub fn load_scenario(arg: Option<&str>) -> Result<Loaded, anyhow::Error> {
     let (model, text) = load_model_with_text(&path).map_err(anyhow::Error::new)?;
     Ok(Loaded {
         model,
-        source: arg.to_string(),
+        source: path.display().to_string(),
         text,
     })
 }

@@ -413,8 +413,12 @@ fn walk<S: Shape>(p: &Plan, w: &mut WalkState, x: &[f64], fired: u64) -> Option<
         // Onsets at a level of E move with the total rate, which changes at (almost)
         // every event: reschedule them each segment.
         for_each_bit::<S>(nb, pending & p.total_onsets, |b| {
-            w.bn_at[b & B] = if total > 0.0 {
-                t + (x[p.onset[b & B]] - e) / total
+            let onset = x[p.onset[b & B]];
+            // reached already (even if E stopped growing at this very moment)
+            w.bn_at[b & B] = if e >= onset {
+                t
+            } else if total > 0.0 {
+                t + (onset - e) / total
             } else {
                 f64::INFINITY
             };
@@ -439,19 +443,22 @@ fn walk<S: Shape>(p: &Plan, w: &mut WalkState, x: &[f64], fired: u64) -> Option<
         // Compared as times, not levels, so that a crossing exactly at the horizon (or
         // at an event) counts whatever the rounding of `rate * time`.
         let stop = next.min(horizon).max(t);
+        // E is a sum of exact pieces; allow for its rounding when it has stopped exactly
+        // on the threshold (e.g. fixed caps that add up to a fixed threshold).
+        if threshold - e <= ROUNDING * threshold {
+            return Some(t);
+        }
         if total > 0.0 {
             let crossing = (t + (threshold - e) / total).max(t);
             if crossing <= stop {
                 return Some(crossing);
             }
         }
-        let e_stop = e + total * (stop - t);
         // Nothing more happens before the horizon (also catches next = infinity).
         if !(next <= horizon) {
             return None;
         }
         t = stop;
-        e = e_stop;
 
         let changed = if k < nd {
             // Driver k has added exactly its cap: from now on its after-cap rate.
@@ -473,14 +480,19 @@ fn walk<S: Shape>(p: &Plan, w: &mut WalkState, x: &[f64], fired: u64) -> Option<
             p.affects[b & B]
         };
 
-        // New rates for the drivers the event touched, and their calendar entries.
+        // New rates for the drivers the event touched, and their calendar entries; E
+        // recomputed from the drivers' levels so that rounding does not accumulate.
         total = 0.0;
         for_each_bit::<S>(nd, changed, |d| {
-            w.level[d & D] += w.rate[d & D] * (t - w.since[d & D]);
+            if k != d {
+                w.level[d & D] += w.rate[d & D] * (t - w.since[d & D]);
+            }
             w.since[d & D] = t;
             reschedule::<S>(p, w, x, d, t, active, pending);
         });
+        e = 0.0;
         for d in 0..nd {
+            e += w.level[d & D] + w.rate[d & D] * (t - w.since[d & D]);
             total += w.rate[d & D];
         }
     }
@@ -504,21 +516,33 @@ fn reschedule<S: Shape>(
     for_each_bit::<S>(S::bottlenecks(p), on, |b| r *= w.factor[b & B][d & D]);
     w.rate[d & D] = r;
     let level = w.level[d & D];
-    w.cap_at[d & D] = if r > 0.0 {
-        t + (w.cap[d & D] - level) / r
+    let cap = w.cap[d & D];
+    w.cap_at[d & D] = if level >= cap {
+        t
+    } else if r > 0.0 {
+        t + (cap - level) / r
     } else {
         f64::INFINITY
     };
     let watchers = pending & p.watched_by[d & D];
     for_each_bit::<S>(S::bottlenecks(p), watchers, |b| {
-        w.bn_at[b & B] = if r > 0.0 {
-            t + (x[p.onset[b & B]] - level) / r
+        let onset = x[p.onset[b & B]];
+        // A level already reached is due now, even if the driver stops at this very
+        // moment (a cap, or another bottleneck, at the same instant).
+        w.bn_at[b & B] = if level >= onset {
+            t
+        } else if r > 0.0 {
+            t + (onset - level) / r
         } else {
             f64::INFINITY
         };
     });
     r
 }
+
+/// Relative slack for "E has reached the threshold": rounding of sums of exact pieces
+/// (about 1e-16 per operation), far below any meaningful OOM.
+const ROUNDING: f64 = 1e-12;
 
 /// One uniform per bottleneck whose probability is strictly between 0 and 1.
 #[inline]
@@ -643,7 +667,7 @@ mod tests {
                 loop {
                     let e: f64 = self.added.iter().sum();
                     let total: f64 = self.rate.iter().sum();
-                    if e >= threshold {
+                    if threshold - e <= super::super::ROUNDING * threshold {
                         return Some(t);
                     }
                     let mut best = if total > 0.0 {
@@ -668,9 +692,11 @@ mod tests {
                                 let onset = x[bn.onset];
                                 match bn.onset_kind {
                                     OnsetKind::Year => onset - t,
+                                    OnsetKind::DriverLevel(d) if self.added[d] >= onset => 0.0,
                                     OnsetKind::DriverLevel(d) if self.rate[d] > 0.0 => {
                                         (onset - self.added[d]) / self.rate[d]
                                     }
+                                    OnsetKind::TotalLevel if e >= onset => 0.0,
                                     OnsetKind::TotalLevel if total > 0.0 => (onset - e) / total,
                                     _ => f64::INFINITY,
                                 }
@@ -702,6 +728,8 @@ mod tests {
                     match event {
                         Event::Crossing => return Some(t),
                         Event::Cap(d) => {
+                            // exactly the cap, whatever the rounding of the steps
+                            self.added[d] = x[model.drivers[d].cap.expect("a capped driver")];
                             self.cap_left[d] = f64::INFINITY;
                             self.base[d] =
                                 model.drivers[d].after_cap.map_or(0.0, |i| x[i].max(0.0));
@@ -790,6 +818,38 @@ mod tests {
                  [bottlenecks.y]\nonset = { year = 2020 }\neffect = { a = 0.5 }\n";
         close(arrival(t, 0b11), 2024.0);
         close(arrival(t, 0b01), 2022.0);
+    }
+
+    #[test]
+    fn a_level_reached_as_its_driver_stops_still_starts_the_bottleneck() {
+        // Regression (review): compute reaches its cap of 4 OOM in 2024 exactly when the
+        // wall's onset level is reached; E = 8 then, algorithms slows to 0.5/yr: 10 OOM
+        // in 2028. Before the fix the onset was lost when the cap stopped compute.
+        let capped = "start = 2020\nthreshold = 10\n[drivers.compute]\nrate = 1\ncap = 4\n\
+                      [drivers.algorithms]\nrate = 1\n\
+                      [bottlenecks.wall]\nonset = { level = 4, of = \"compute\" }\neffect = { algorithms = 0.5 }\n";
+        close(arrival(capped, 1), 2028.0);
+        // The same when another bottleneck stops compute at that instant, declared
+        // before or after the wall: the order of declaration must not matter.
+        let stall = "[bottlenecks.stall]\nonset = { year = 2024 }\neffect = { compute = 0 }\n";
+        let wall = "[bottlenecks.wall]\nonset = { level = 4, of = \"compute\" }\neffect = { algorithms = 0.5 }\n";
+        let head = "start = 2020\nthreshold = 10\n[drivers.compute]\nrate = 1\n[drivers.algorithms]\nrate = 1\n";
+        close(arrival(&format!("{head}{stall}{wall}"), 0b11), 2028.0);
+        close(arrival(&format!("{head}{wall}{stall}"), 0b11), 2028.0);
+        // and for a level of total effective compute: E = 8 in 2024 when compute stops
+        let total = "[bottlenecks.wall]\nonset = { level = 8 }\neffect = { algorithms = 0.5 }\n";
+        close(arrival(&format!("{head}{stall}{total}"), 0b11), 2028.0);
+    }
+
+    #[test]
+    fn caps_that_add_up_to_the_threshold_arrive() {
+        // Regression (review): 1.0 + 2.0 + 2.4 OOM of caps against a threshold of 5.4;
+        // d2 caps at 2020 + 2.4 / 0.55, d0 and d1 together at 2020 + 1 / 0.14 (= 2 / 0.28),
+        // when E reaches 5.4. Rounding of E must not turn this into "not by horizon".
+        let t = "start = 2020\nthreshold = 5.4\n[drivers.d0]\nrate = 0.14\ncap = 1.0\n\
+                 [drivers.d1]\nrate = 0.28\ncap = 2.0\n[drivers.d2]\nrate = 0.55\ncap = 2.4\n";
+        let a = arrival(t, 0).expect("arrives");
+        assert!((a - (2020.0 + 1.0 / 0.14)).abs() < 1e-9, "{a}");
     }
 
     #[test]

@@ -659,3 +659,42 @@ fn a_shipped_name_that_is_also_a_file_name() {
     .unwrap();
     assert!(run_in(tmp.path(), &["check", "mine"]).status.success());
 }
+
+#[cfg(unix)]
+#[test]
+fn non_utf8_paths_for_priors_and_output() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let priors = OsStr::from_bytes(b"pri\xffors.toml");
+    let out = OsStr::from_bytes(b"out\xfe");
+    fs::write(
+        tmp.path().join(priors),
+        "threshold = 5\n[drivers.c]\nrate = \"0.5 to 1\"\n",
+    )
+    .unwrap();
+    let o = bin()
+        .current_dir(tmp.path())
+        .arg("run")
+        .arg(priors)
+        .args(["-n", "1000", "--seed", "1", "-q", "-o"])
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(tmp.path().join(out).join("histogram.csv").exists());
+    // and a bad one is reported with its (lossy) name
+    fs::write(tmp.path().join(priors), "threshold = \n").unwrap();
+    let o = bin()
+        .current_dir(tmp.path())
+        .arg("check")
+        .arg(priors)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("pri\u{fffd}ors.toml:1:"),
+        "{}",
+        stderr(&o)
+    );
+}

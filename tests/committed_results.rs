@@ -16,7 +16,7 @@ const N: u64 = 10_000_000;
 
 #[test]
 fn committed_results_match_the_code() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("results");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("results/reference");
     for s in SHIPPED {
         let m = s.model().unwrap();
         let dir = root.join(s.name);

@@ -9,7 +9,7 @@ use crate::cli::{BadInput, load_scenario};
 pub struct Args {
     /// Priors files or shipped scenario names.
     #[arg(required = true)]
-    pub scenarios: Vec<String>,
+    pub scenarios: Vec<std::ffi::OsString>,
 
     /// Print nothing for valid files.
     #[arg(short, long)]
@@ -18,8 +18,9 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let mut failed = 0;
-    for s in &args.scenarios {
-        match load_scenario(Some(s)) {
+    for arg in &args.scenarios {
+        let s = arg.to_string_lossy();
+        match load_scenario(Some(arg)) {
             Ok(l) => {
                 for w in &l.model.warnings {
                     eprintln!("{s}: warning: {w}");

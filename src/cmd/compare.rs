@@ -6,9 +6,9 @@
 //! ready for a spreadsheet pivot table or chart.
 
 use crate::chart;
-use crate::cli::{BadInput, load_scenario, parse_bin_width, parse_count};
+use crate::cli::{BadInput, SimFlags, load_scenario};
 use crate::engine::{CHUNK_SIZE, GENERATOR, RunSpec};
-use crate::histogram::{BinWidth, Grid};
+use crate::histogram::Grid;
 use crate::output;
 use crate::report;
 use serde::Serialize;
@@ -22,33 +22,16 @@ use std::time::Instant;
     agi-timelines compare mine.toml situational-awareness -n 10M --seed 1 -o results/mine-vs-sa"
 )]
 pub struct Args {
+    #[command(flatten)]
+    pub sim: SimFlags,
+
     /// Two or more priors files or shipped scenario names.
     #[arg(required = true, num_args = 2..)]
-    pub scenarios: Vec<String>,
-
-    /// Trajectories per scenario: 1000000, 1e6, 10M, 2.5k.
-    #[arg(short = 'n', long = "trajectories", default_value = "1000000", value_parser = parse_count)]
-    pub trajectories: u64,
-
-    /// Random seed shared by all scenarios. Omitted: one is picked, printed and recorded.
-    #[arg(long)]
-    pub seed: Option<u64>,
+    pub scenarios: Vec<std::ffi::OsString>,
 
     /// Output folder. Default: results/compare/.
     #[arg(short = 'o', long = "out", value_name = "DIR")]
     pub out: Option<PathBuf>,
-
-    /// Histogram bin width in years: 1, 5, 0.25, 1/12, or year, quarter, month, week, day.
-    #[arg(long = "bin-width", value_name = "YEARS", default_value = "1", value_parser = parse_bin_width)]
-    pub bin_width: BinWidth,
-
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(short = 'j', long = "threads")]
-    pub threads: Option<usize>,
-
-    /// Print nothing but errors.
-    #[arg(short, long)]
-    pub quiet: bool,
 }
 
 #[derive(Serialize)]
@@ -94,10 +77,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let grids = loaded
         .iter()
-        .map(|l| Grid::new(l.model.start, l.model.horizon, args.bin_width))
+        .map(|l| Grid::new(l.model.start, l.model.horizon, args.sim.bin_width))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| BadInput(e.0))?;
-    let threads = super::threads(args.threads)?;
+    let threads = super::threads(args.sim.threads)?;
     let out_dir = args
         .out
         .clone()
@@ -108,16 +91,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             out_dir.display()
         ))
     })?;
-    let seed = args.seed.unwrap_or_else(rand::random::<u64>);
-    if args.seed.is_none() && !args.quiet {
+    let seed = args.sim.seed.unwrap_or_else(rand::random::<u64>);
+    if args.sim.seed.is_none() && !args.sim.quiet {
         eprintln!("seed: {seed} (pass --seed {seed} to reproduce this comparison)");
     }
 
     let clock = Instant::now();
     let mut tallies = Vec::new();
     for (l, grid) in loaded.iter().zip(&grids) {
-        let spec = RunSpec::new(&l.model, seed, args.trajectories, *grid);
-        let t = super::simulate(&l.model, &spec, threads, args.quiet, &l.model.name)?;
+        let spec = RunSpec::new(&l.model, seed, args.sim.trajectories, *grid);
+        let t = super::simulate(&l.model, &spec, threads, args.sim.quiet, &l.model.name)?;
         tallies.push(t);
     }
     let elapsed = clock.elapsed().as_secs_f64();
@@ -127,7 +110,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for (l, t) in loaded.iter().zip(&tallies) {
         let h = &t.histogram;
         let n = h.total();
-        for b in report::bins(h, args.bin_width) {
+        for b in report::bins(h, args.sim.bin_width) {
             long.push_str(&format!(
                 "{},{},{},{},{}\n",
                 l.model.name,
@@ -199,14 +182,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .map(|(l, t)| {
             (
                 l.model.name.clone(),
-                chart::chart_bins(&t.histogram, args.bin_width),
+                chart::chart_bins(&t.histogram, args.sim.bin_width),
             )
         })
         .collect();
     let title = "AGI arrival year: cumulative probability by scenario";
     let caption = format!(
         "{} trajectories per scenario, seed {seed}, agi-timelines {}",
-        chart::fmt_count(args.trajectories),
+        chart::fmt_count(args.sim.trajectories),
         env!("CARGO_PKG_VERSION")
     );
     let outputs = [
@@ -228,17 +211,21 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             })
             .collect(),
         seed,
-        trajectories: args.trajectories,
-        bin_width: args.bin_width.to_string(),
+        trajectories: args.sim.trajectories,
+        bin_width: args.sim.bin_width.to_string(),
         threads,
         chunk_size: CHUNK_SIZE,
         generator: GENERATOR.into(),
         elapsed_seconds: (elapsed * 1000.0).round() / 1000.0,
         rerun: format!(
             "agi-timelines compare {} -n {} --seed {seed} --bin-width {}",
-            args.scenarios.join(" "),
-            args.trajectories,
-            args.bin_width
+            args.scenarios
+                .iter()
+                .map(|s| s.to_string_lossy())
+                .collect::<Vec<_>>()
+                .join(" "),
+            args.sim.trajectories,
+            args.sim.bin_width
         ),
         outputs: outputs.iter().map(|s| s.to_string()).collect(),
     };
@@ -262,12 +249,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     )
     .map_err(|e| anyhow::anyhow!("writing results to {}: {e}", out_dir.display()))?;
 
-    if !args.quiet {
+    if !args.sim.quiet {
         let mut text = format!(
             "agi-timelines {}: {} scenarios, {} trajectories each, seed {seed}, {elapsed:.2} s\n\n",
             env!("CARGO_PKG_VERSION"),
             loaded.len(),
-            args.trajectories
+            args.sim.trajectories
         );
         let show = [
             "p10",

@@ -11,7 +11,7 @@ use std::io::Write;
 )]
 pub struct Args {
     /// A priors file or shipped scenario name (default: the built-in default).
-    pub scenario: Option<String>,
+    pub scenario: Option<std::ffi::OsString>,
     /// Start year (default: GPT-2's release, 2019.12).
     #[arg(long, default_value_t = GPT2)]
     pub from: f64,

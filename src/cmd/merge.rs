@@ -166,11 +166,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             && t.attribution.each.len() == empty.attribution.each.len()
             && t.sensitivity
                 .as_ref()
-                .map(|s| (s.per_cell.len(), s.buckets.len()))
+                .map(|s| (s.per_cell.len(), s.moments.len()))
                 == empty
                     .sensitivity
                     .as_ref()
-                    .map(|s| (s.per_cell.len(), s.buckets.len()));
+                    .map(|s| (s.per_cell.len(), s.moments.len()));
         if !fits {
             return Err(BadInput(format!(
                 "{}: the tally does not fit its own priors (edited or corrupt)",

@@ -2,7 +2,7 @@
 
 use crate::analysis;
 use crate::chart;
-use crate::cli::{BadInput, Loaded, load_scenario, parse_bin_width, parse_count};
+use crate::cli::{BadInput, Loaded, SimFlags, load_scenario};
 use crate::engine::{CHUNK_SIZE, GENERATOR, RunSpec, Shard, Tally};
 use crate::histogram::{BinWidth, Grid};
 use crate::output;
@@ -18,30 +18,17 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
     agi-timelines run my-priors.toml -o results/mine --bin-width 1/12 -j 2"
 )]
 pub struct Args {
+    #[command(flatten)]
+    pub sim: SimFlags,
+
     /// A priors file (path), or the name of a shipped scenario (see `scenarios`).
     /// Omitted: the built-in default, situational-awareness.
-    pub scenario: Option<String>,
-
-    /// Trajectories to simulate: 1000000, 1e6, 1_000_000, 10M, 2.5k.
-    #[arg(short = 'n', long = "trajectories", default_value = "1000000", value_parser = parse_count)]
-    pub trajectories: u64,
-
-    /// Random seed (a 64-bit integer). Omitted: one is picked, printed and recorded.
-    #[arg(long)]
-    pub seed: Option<u64>,
+    pub scenario: Option<std::ffi::OsString>,
 
     /// Output folder. Default: results/<scenario name>/. `-` writes histogram.csv to
     /// stdout instead (no files; the summary goes to stderr unless --quiet).
     #[arg(short = 'o', long = "out", value_name = "DIR")]
     pub out: Option<PathBuf>,
-
-    /// Histogram bin width in years: 1, 5, 0.25, 1/12, or year, quarter, month, week, day.
-    #[arg(long = "bin-width", value_name = "YEARS", default_value = "1", value_parser = parse_bin_width)]
-    pub bin_width: BinWidth,
-
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(short = 'j', long = "threads")]
-    pub threads: Option<usize>,
 
     /// Also compute sensitivity (sensitivity.csv and a tornado table): which inputs
     /// move the arrival year most.
@@ -56,10 +43,6 @@ pub struct Args {
     /// machine) and write a mergeable tally.json; combine with `agi-timelines merge`.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<Shard>,
-
-    /// Print nothing but errors.
-    #[arg(short, long)]
-    pub quiet: bool,
 }
 
 /// Parse `K/N` with 1 <= K <= N.
@@ -117,8 +100,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for w in &model.warnings {
         eprintln!("warning: {w}");
     }
-    let grid = Grid::new(model.start, model.horizon, args.bin_width).map_err(|e| BadInput(e.0))?;
-    let threads = super::threads(args.threads)?;
+    let grid =
+        Grid::new(model.start, model.horizon, args.sim.bin_width).map_err(|e| BadInput(e.0))?;
+    let threads = super::threads(args.sim.threads)?;
     let to_stdout = args.out.as_deref() == Some(std::path::Path::new("-"));
     if to_stdout && args.shard.is_some() {
         return Err(BadInput(
@@ -141,7 +125,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             ))
         })?;
     }
-    let seed = match (args.seed, args.shard) {
+    let seed = match (args.sim.seed, args.shard) {
         (Some(s), _) => s,
         (None, Some(_)) => {
             return Err(BadInput(
@@ -151,14 +135,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         (None, None) => {
             let s = rand::random::<u64>();
-            if !args.quiet {
+            if !args.sim.quiet {
                 eprintln!("seed: {s} (pass --seed {s} to reproduce this run)");
             }
             s
         }
     };
 
-    let mut spec = RunSpec::new(model, seed, args.trajectories, grid);
+    let mut spec = RunSpec::new(model, seed, args.sim.trajectories, grid);
     if let Some(s) = args.shard {
         spec.shard = s;
     }
@@ -173,13 +157,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Some(s) => format!("{} {}/{}", model.name, s.index, s.count),
         None => model.name.clone(),
     };
-    let tally = super::simulate(model, &spec, threads, args.quiet, &label)?;
+    let tally = super::simulate(model, &spec, threads, args.sim.quiet, &label)?;
     let elapsed = clock.elapsed().as_secs_f64();
 
     if to_stdout {
-        let csv = report::histogram_csv(&tally.histogram, args.bin_width);
+        let csv = report::histogram_csv(&tally.histogram, args.sim.bin_width);
         let _ = std::io::stdout().lock().write_all(&csv); // a closed pipe is not an error
-        if !args.quiet {
+        if !args.sim.quiet {
             let rows = report::summary_rows(model, &tally, seed);
             eprint!("{}", report::text_summary(model, &tally, &rows));
         }
@@ -195,7 +179,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             loaded: &loaded,
             spec: &spec,
             tally: &tally,
-            bin_width: args.bin_width,
+            bin_width: args.sim.bin_width,
             sensitivity: args.sensitivity,
             no_chart: args.no_chart,
             threads,
@@ -204,7 +188,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             shard_label: "1/1".into(),
         },
         &out_dir,
-        args.quiet,
+        args.sim.quiet,
     )
 }
 
@@ -226,8 +210,8 @@ fn write_shard(
         priors_source: loaded.source.clone(),
         priors: loaded.text.clone(),
         seed,
-        trajectories: args.trajectories,
-        bin_width: args.bin_width.to_string(),
+        trajectories: args.sim.trajectories,
+        bin_width: args.sim.bin_width.to_string(),
         sensitivity: args.sensitivity,
         shard_index: shard.index,
         shard_count: shard.count,
@@ -241,7 +225,7 @@ fn write_shard(
         "version": crate::cli::VERSION,
         "scenario": loaded.model.name,
         "seed": seed,
-        "trajectories": args.trajectories,
+        "trajectories": args.sim.trajectories,
         "shard": format!("{}/{}", shard.index, shard.count),
         "shard_trajectories": tally.trajectories(),
         "threads": threads,
@@ -253,7 +237,7 @@ fn write_shard(
     mbytes.push(b'\n');
     output::write_set(out_dir, &[("tally.json", bytes), ("manifest.json", mbytes)])
         .map_err(|e| anyhow::anyhow!("writing results to {}: {e}", out_dir.display()))?;
-    if !args.quiet {
+    if !args.sim.quiet {
         let _ = writeln!(
             std::io::stdout().lock(),
             "shard {}/{} of `{}`: {} of {} trajectories, seed {seed}, {elapsed:.2} s\nWrote {}/{{tally.json, manifest.json}}; merge all {} shards with `agi-timelines merge`",
@@ -261,7 +245,7 @@ fn write_shard(
             shard.count,
             loaded.model.name,
             tally.trajectories(),
-            args.trajectories,
+            args.sim.trajectories,
             out_dir.display(),
             shard.count
         );
