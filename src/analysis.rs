@@ -57,7 +57,7 @@ impl CoarseGrid {
     pub fn cell(&self, arrival: Option<f64>) -> usize {
         match arrival {
             Some(t) => {
-                let abs = (t * CELLS_PER_YEAR as f64).floor() as i64;
+                let abs = crate::histogram::floor_to_i64(t * CELLS_PER_YEAR as f64);
                 (abs - self.first).clamp(0, self.len as i64 - 1) as usize
             }
             None => self.len,
