@@ -7,8 +7,8 @@
 //!    "Scrambled linear pseudorandom number generators"), seeded with SplitMix64 outputs
 //!    number `4c+1 ..= 4c+4` of the run seed (Steele, Lea and Flood 2014), so streams
 //!    are fixed by (seed, chunk) alone and distinct chunks get distinct states;
-//! 3. chunk results are integer tallies, whose sum does not depend on order; they are
-//!    still reduced in chunk order by rayon's indexed reduce.
+//! 3. chunk results are integer tallies, whose sum does not depend on order, so it does
+//!    not matter which thread ran which chunk (threads take chunks as they free up).
 //!
 //! Hence the same priors, seed and trajectory count give byte-identical outputs for
 //! 1, 2 or 64 threads, and shards `k/n` merge to exactly the single-machine result.
@@ -21,6 +21,7 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 /// Trajectories per chunk. Part of the reproducibility contract: changing it changes
 /// which random numbers each trajectory sees (recorded in every manifest).
@@ -217,38 +218,46 @@ pub fn chunk_count(trajectories: u64) -> u64 {
 }
 
 /// Run the shard's chunks on the current rayon pool. `None` if cancelled.
+///
+/// Each worker thread keeps one accumulator (a [`Trajectory`] scratch and a [`Tally`]),
+/// and work is handed out one chunk at a time (rayon's work stealing): when another
+/// process slows one core, the other thread takes over the remaining chunks, so a run
+/// ends at most one chunk (~4 ms) after its last chunk started. Tallies are integer
+/// counts, so which thread ran which chunk does not change a single byte of the result.
 pub fn simulate(model: &Model, spec: &RunSpec, monitor: &dyn Monitor) -> Option<Tally> {
     let chunks = spec.shard.chunks(chunk_count(spec.trajectories));
-    // At most ~4 pieces per thread, so the number of accumulators (each a few
-    // histograms) stays small however many chunks there are.
-    let pieces = (rayon::current_num_threads() * 4).max(1) as u64;
-    let min_len = ((chunks.end - chunks.start) / pieces).max(1) as usize;
-    let tally = (chunks.start as usize..chunks.end as usize)
+    let threads = rayon::current_num_threads().max(1);
+    let slots: Vec<Mutex<Option<(Trajectory, Tally)>>> =
+        (0..threads).map(|_| Mutex::new(None)).collect();
+    let stopped = AtomicBool::new(false);
+    (chunks.start..chunks.end)
         .into_par_iter()
-        .with_min_len(min_len)
-        .map(|c| c as u64)
-        .fold(
-            || (Trajectory::new(model), Tally::new(model, spec), false),
-            |(mut traj, mut tally, stopped), chunk| {
-                if stopped || monitor.cancelled() {
-                    return (traj, tally, true);
-                }
-                run_chunk(model, spec, chunk, &mut traj, &mut tally);
-                let first = chunk * CHUNK_SIZE;
-                monitor.advance(CHUNK_SIZE.min(spec.trajectories - first));
-                (traj, tally, false)
-            },
-        )
-        .map(|(_, tally, stopped)| (tally, stopped))
-        .reduce(
-            || (Tally::new(model, spec), false),
-            |(a, sa), (b, sb)| (a.merge(b), sa || sb),
-        );
-    if tally.1 || monitor.cancelled() {
-        None
-    } else {
-        Some(tally.0)
+        .for_each(|chunk| {
+            if stopped.load(Ordering::Relaxed) || monitor.cancelled() {
+                stopped.store(true, Ordering::Relaxed);
+                return;
+            }
+            // The slot of this worker: uncontended (one lock per chunk of 16,384
+            // trajectories); the modulo only guards against a caller outside the pool.
+            let i = rayon::current_thread_index().unwrap_or(0) % threads;
+            let mut slot = slots[i].lock().unwrap_or_else(PoisonError::into_inner);
+            let (traj, tally) =
+                slot.get_or_insert_with(|| (Trajectory::new(model), Tally::new(model, spec)));
+            run_chunk(model, spec, chunk, traj, tally);
+            drop(slot);
+            let first = chunk * CHUNK_SIZE;
+            monitor.advance(CHUNK_SIZE.min(spec.trajectories - first));
+        });
+    if stopped.load(Ordering::Relaxed) || monitor.cancelled() {
+        return None;
     }
+    let mut total = Tally::new(model, spec);
+    for slot in slots {
+        if let Some((_, tally)) = slot.into_inner().unwrap_or_else(PoisonError::into_inner) {
+            total = total.merge(tally);
+        }
+    }
+    Some(total)
 }
 
 /// Run on a dedicated pool of `threads` threads (0 = all cores).
