@@ -4,7 +4,8 @@
 //! - `trajectory/<scenario>`: per-trajectory cost of each shipped scenario, as
 //!   `simulator` (draw, walk, record: the engine's inner loop), `baseline` (the same
 //!   inputs drawn with `Dist::sample`, no walk, trivial binning) and `bare-kernel` (the
-//!   same primitive variates with no dispatch at all; see `common/mod.rs`).
+//!   same primitive variates with no dispatch at all) and `walk4-kernel` (the issue's
+//!   own yardstick: those variates, a 4-segment linear walk, a bin; see `common/mod.rs`).
 //! - `run`: whole runs of the default scenario through
 //!   `engine::simulate_with_threads`, 1e6 and 1e7 trajectories on 1 and 2 threads.
 //! - `dist`: one `Dist::sample` of each family.
@@ -19,7 +20,7 @@ mod common;
 use agi_timelines::dist::Dist;
 use agi_timelines::engine::{RunSpec, Silent, simulate_with_threads};
 use agi_timelines::model::Model;
-use common::{BareKernel, Baseline, Simulator, bench_rng, shipped_models, yearly_grid};
+use common::{BareKernel, Baseline, Simulator, WalkKernel, bench_rng, shipped_models, yearly_grid};
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -41,6 +42,9 @@ fn trajectory_benches(c: &mut Criterion) {
         let mut bare = BareKernel::new(&model);
         g.bench_function("bare-kernel", |b| b.iter(|| bare.step(&mut rng)));
         black_box(bare.total());
+        let mut walk4 = WalkKernel::new(&model);
+        g.bench_function("walk4-kernel", |b| b.iter(|| walk4.step(&mut rng)));
+        black_box(walk4.total());
         g.finish();
     }
 }
@@ -168,21 +172,24 @@ fn summary(models: &[Model], since: SystemTime) {
             continue;
         };
         let bare = median_ns(&id("bare-kernel"), since);
+        let walk4 = median_ns(&id("walk4-kernel"), since);
         lines.push(format!(
-            "  {:<24} {:>8.1} {:>8.1} {:>8} {:>9.2}x {:>9}",
+            "  {:<24} {:>8.1} {:>8.1} {:>8} {:>8} {:>9.2}x {:>9} {:>10}",
             m.name,
             sim,
             base,
             bare.map_or("-".into(), |b| format!("{b:.1}")),
+            walk4.map_or("-".into(), |b| format!("{b:.1}")),
             sim / base,
             bare.map_or("-".into(), |b| format!("{:.2}x", sim / b)),
+            walk4.map_or("-".into(), |b| format!("{:.2}x", sim / b)),
         ));
     }
     if !lines.is_empty() {
         println!("\nPer trajectory (criterion medians, ns): simulator vs its baseline kernel");
         println!(
-            "  {:<24} {:>8} {:>8} {:>8} {:>10} {:>9}",
-            "scenario", "sim", "baseline", "bare", "sim/base", "sim/bare"
+            "  {:<24} {:>8} {:>8} {:>8} {:>8} {:>10} {:>9} {:>10}",
+            "scenario", "sim", "baseline", "bare", "walk4", "sim/base", "sim/bare", "sim/walk4"
         );
         for l in lines {
             println!("{l}");

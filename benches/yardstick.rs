@@ -1,8 +1,9 @@
 //! The ratio to the random-number limit, measured with interleaved rounds.
 //!
 //! For each scenario (the shipped ones, or priors files given as arguments), each round
-//! times one batch of the `simulator`, then of the `baseline` kernel, then of the
-//! `bare-kernel` (see `common/mod.rs`), one after the other on the same thread. Load
+//! times one batch of the `simulator`, then of the `baseline` kernel, the `bare-kernel`
+//! and the issue's `walk4` kernel (see `common/mod.rs`), one after the other on the same
+//! thread. Load
 //! from other processes then hits all three alike, and the per-round ratio
 //! simulator/baseline is far steadier than a ratio of two medians taken minutes apart.
 //! The table reports medians over rounds. Time is the thread's CPU time
@@ -19,7 +20,9 @@ mod common;
 
 use agi_timelines::model::Model;
 use agi_timelines::priors::load_model;
-use common::{BareKernel, Baseline, Simulator, VariateCounts, bench_rng, shipped_models};
+use common::{
+    BareKernel, Baseline, Simulator, VariateCounts, WalkKernel, bench_rng, shipped_models,
+};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -70,8 +73,10 @@ struct Row {
     sim: f64,
     base: f64,
     bare: f64,
+    walk4: f64,
     ratio_base: f64,
     ratio_bare: f64,
+    ratio_walk4: f64,
 }
 
 fn measure(model: &Model, rounds: usize, batch: u64) -> Row {
@@ -79,30 +84,43 @@ fn measure(model: &Model, rounds: usize, batch: u64) -> Row {
     let mut sim = Simulator::new(model);
     let mut base = Baseline::new(model);
     let mut bare = BareKernel::new(model);
+    let mut walk4 = WalkKernel::new(model);
     // Warm up caches, branch predictors and the CPU clock.
     time_batch(batch, || sim.step(&mut rng));
     time_batch(batch, || base.step(&mut rng));
     time_batch(batch, || bare.step(&mut rng));
-    let (mut s, mut b, mut k, mut rb, mut rk) = (vec![], vec![], vec![], vec![], vec![]);
+    time_batch(batch, || walk4.step(&mut rng));
+    let (mut s, mut b, mut k, mut w) = (vec![], vec![], vec![], vec![]);
+    let (mut rb, mut rk, mut rw) = (vec![], vec![], vec![]);
     for _ in 0..rounds {
         let ts = time_batch(batch, || sim.step(&mut rng));
         let tb = time_batch(batch, || base.step(&mut rng));
         let tk = time_batch(batch, || bare.step(&mut rng));
+        let tw = time_batch(batch, || walk4.step(&mut rng));
         s.push(ts);
         b.push(tb);
         k.push(tk);
+        w.push(tw);
         rb.push(ts / tb);
         rk.push(ts / tk);
+        rw.push(ts / tw);
     }
-    black_box((sim.tally.trajectories(), base.total(), bare.total()));
+    black_box((
+        sim.tally.trajectories(),
+        base.total(),
+        bare.total(),
+        walk4.total(),
+    ));
     Row {
         name: model.name.clone(),
         variates: bare.counts.clone(),
         sim: median(s),
         base: median(b),
         bare: median(k),
+        walk4: median(w),
         ratio_base: median(rb),
         ratio_bare: median(rk),
+        ratio_walk4: median(rw),
     }
 }
 
@@ -142,20 +160,31 @@ fn main() {
         }
     );
     println!(
-        "{:<24} {:>10} {:>8} {:>9} {:>8} {:>10} {:>9} {:>12}",
-        "scenario", "variates", "sim", "baseline", "bare", "sim/base", "sim/bare", "sim traj/s"
+        "{:<24} {:>11} {:>7} {:>9} {:>7} {:>7} {:>9} {:>9} {:>10} {:>11}",
+        "scenario",
+        "variates",
+        "sim",
+        "baseline",
+        "bare",
+        "walk4",
+        "sim/base",
+        "sim/bare",
+        "sim/walk4",
+        "sim traj/s"
     );
     for m in &models {
         let r = measure(m, rounds, batch);
         println!(
-            "{:<24} {:>10} {:>8.1} {:>9.1} {:>8.1} {:>9.2}x {:>8.2}x {:>11.2}M",
+            "{:<24} {:>11} {:>7.1} {:>9.1} {:>7.1} {:>7.1} {:>8.2}x {:>8.2}x {:>9.2}x {:>10.2}M",
             r.name,
             r.variates.to_string(),
             r.sim,
             r.base,
             r.bare,
+            r.walk4,
             r.ratio_base,
             r.ratio_bare,
+            r.ratio_walk4,
             1e3 / r.sim
         );
     }

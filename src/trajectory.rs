@@ -327,14 +327,7 @@ impl Trajectory {
     /// Draw every input (in model order), then which bottlenecks fire, then walk.
     #[inline]
     pub fn run<R: Rng + ?Sized>(&mut self, model: &Model, rng: &mut R) -> Outcome {
-        for (x, input) in self.inputs.iter_mut().zip(&model.inputs) {
-            if !input.correlated {
-                *x = input.dist.sample(rng);
-            }
-        }
-        if let Some(c) = &model.copula {
-            c.draw(&model.inputs, &mut self.inputs, &mut self.copula_z, rng);
-        }
+        draw_inputs(model, &mut self.inputs, &mut self.copula_z, rng);
         let fired = draw_fired(model, rng);
         Outcome {
             arrival: self.walk(model, fired),
@@ -349,6 +342,29 @@ impl Trajectory {
     pub fn walk(&mut self, model: &Model, fired: u64) -> Option<f64> {
         debug_assert_eq!(model.drivers.len(), self.plan.drivers);
         (self.walker)(&self.plan, &mut self.state, &self.inputs, fired)
+    }
+}
+
+/// Every input of `model`, in model order, into `inputs`.
+#[inline(always)]
+fn draw_inputs<R: Rng + ?Sized>(
+    model: &Model,
+    inputs: &mut [f64],
+    copula_z: &mut [f64],
+    rng: &mut R,
+) {
+    if let Some(c) = &model.copula {
+        for (x, input) in inputs.iter_mut().zip(&model.inputs) {
+            if !input.correlated {
+                *x = input.dist.sample(rng);
+            }
+        }
+        c.draw(&model.inputs, inputs, copula_z, rng);
+    } else {
+        // No correlations (the shipped scenarios): no per-input test.
+        for (x, input) in inputs.iter_mut().zip(&model.inputs) {
+            *x = input.dist.sample(rng);
+        }
     }
 }
 
