@@ -75,9 +75,8 @@ impl Shard {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Tally {
     pub histogram: ArrivalHistogram,
-    /// Trajectories in which each bottleneck fired.
-    pub fired: Vec<u64>,
-    /// Arrivals by which bottlenecks fired.
+    /// Arrivals by which bottlenecks fired (which also gives how often each fired:
+    /// [`Tally::fired`]).
     pub attribution: AttributionTally,
     /// Arrivals by input rank buckets, when sensitivity was requested.
     pub sensitivity: Option<SensitivityTally>,
@@ -87,7 +86,6 @@ impl Tally {
     pub fn new(model: &Model, spec: &RunSpec) -> Tally {
         Tally {
             histogram: ArrivalHistogram::new(spec.grid),
-            fired: vec![0; model.bottlenecks.len()],
             attribution: AttributionTally::new(model, &spec.coarse),
             sensitivity: spec
                 .sensitivity
@@ -98,9 +96,6 @@ impl Tally {
 
     pub fn merge(mut self, other: Tally) -> Tally {
         self.histogram.merge(&other.histogram);
-        for (a, b) in self.fired.iter_mut().zip(&other.fired) {
-            *a += b;
-        }
         self.attribution.merge(&other.attribution);
         if let (Some(a), Some(b)) = (&mut self.sensitivity, &other.sensitivity) {
             a.merge(b);
@@ -110,6 +105,15 @@ impl Tally {
 
     pub fn trajectories(&self) -> u64 {
         self.histogram.total()
+    }
+
+    /// Trajectories in which each bottleneck fired, read off the attribution counts
+    /// (every trajectory is counted there once, by what fired), so the per-trajectory
+    /// loop does not count them a second time.
+    pub fn fired(&self) -> Vec<u64> {
+        (0..self.attribution.bottlenecks)
+            .map(|b| self.attribution.by_bottleneck(b, true).iter().sum())
+            .collect()
     }
 }
 
@@ -169,12 +173,6 @@ pub fn run_trajectory<R: Rng + ?Sized>(
 ) {
     let out = traj.run(model, rng);
     tally.histogram.record(out.arrival);
-    let mut f = out.fired;
-    while f != 0 {
-        let b = f.trailing_zeros() as usize;
-        tally.fired[b] += 1;
-        f &= f - 1;
-    }
     let cell = spec.coarse.cell(out.arrival);
     tally.attribution.record(cell, out.fired);
     if let (Some(st), Some(ss)) = (&mut tally.sensitivity, &spec.sensitivity) {

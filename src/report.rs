@@ -188,8 +188,8 @@ pub fn summary_rows(model: &Model, tally: &Tally, seed: u64) -> Vec<SummaryRow> 
         }
     }
     rows.push(prob_row("p_by_horizon".into(), h.arrived()));
-    for (b, bn) in model.bottlenecks.iter().enumerate() {
-        rows.push(prob_row(format!("p_fired_{}", bn.name), tally.fired[b]));
+    for (bn, fired) in model.bottlenecks.iter().zip(tally.fired()) {
+        rows.push(prob_row(format!("p_fired_{}", bn.name), fired));
     }
     rows
 }

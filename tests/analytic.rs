@@ -110,7 +110,8 @@ fn a_bottleneck_that_stops_every_driver_leaves_its_share_never_arriving() {
     let never = h.not_by_horizon as f64 / N as f64;
     assert!((never - 0.3).abs() < prob_tol(0.3), "never {never}");
     assert_eq!(
-        t.fired[0], h.not_by_horizon,
+        t.fired()[0],
+        h.not_by_horizon,
         "exactly the fired trajectories never arrive"
     );
     // every arrival is at 2025.0 exactly

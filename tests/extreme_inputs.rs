@@ -195,7 +195,7 @@ fn sixty_four_bottlenecks_all_firing() {
     }
     let r = run(&text, N, "1");
     assert_reports_sane(&r, N);
-    assert!(r.tally.fired.iter().all(|&f| f == N));
+    assert!(r.tally.fired().iter().all(|&f| f == N));
     assert_eq!(summary_value(&r.summary_csv, "p_fired_b63"), "1");
 }
 
@@ -209,7 +209,7 @@ fn probabilities_0_and_1_fire_never_and_always() {
         "1",
     );
     assert_reports_sane(&r, N);
-    assert_eq!(r.tally.fired, vec![0, N]);
+    assert_eq!(r.tally.fired(), vec![0, N]);
     assert_year(&r.summary_csv, "p50", 2026.000);
 }
 

@@ -236,7 +236,7 @@ proptest! {
         let r = sane::run(&s.text, N, s.bin);
         sane::assert_reports_sane(&r, N);
         for (b, bn) in r.model.bottlenecks.iter().enumerate() {
-            let fired = r.tally.fired[b];
+            let fired = r.tally.fired()[b];
             prop_assert!(fired <= N);
             if bn.probability == 0.0 {
                 prop_assert_eq!(fired, 0);

@@ -161,7 +161,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let t = &shards[i].tally;
         let fits = t.histogram.grid == empty.histogram.grid
             && t.histogram.counts.len() == empty.histogram.counts.len()
-            && t.fired.len() == empty.fired.len()
+            && t.attribution.bottlenecks == empty.attribution.bottlenecks
+            && t.attribution.cells == empty.attribution.cells
             && t.attribution.combos.len() == empty.attribution.combos.len()
             && t.attribution.each.len() == empty.attribution.each.len()
             && t.sensitivity

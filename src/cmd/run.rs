@@ -76,7 +76,7 @@ pub struct ShardFile {
 }
 
 /// The `format` field of every tally.json.
-pub const SHARD_FORMAT: &str = "agi-timelines shard tally v1";
+pub const SHARD_FORMAT: &str = "agi-timelines shard tally v2";
 
 /// What a finished run (or a merge of shards) needs in order to write its results.
 pub struct Finished<'a> {
