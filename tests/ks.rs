@@ -117,6 +117,35 @@ fn beta_plain_scaled_and_small_shapes() {
     );
 }
 
+/// Beta draws take one of three routes (`dist::BetaSampler`): two gamma variates of
+/// shape >= 1 (Marsaglia-Tsang; shape exactly 1 is rand_distr's exponential), two with a
+/// shape in [0.1, 1) (the `U^(1/a)` boost), or Cheng's algorithm below shape 0.1. Each
+/// route, and both sides of the 0.1 switch, against statrs' CDF. (Not a small `beta`
+/// shape: Beta(0.1, 0.1) puts 1.3% of its mass within 1e-16 of 1, where a 64-bit float
+/// can only say 1.0, so any sampler's D is >= 0.013 there, as Cheng's is too.)
+#[test]
+fn beta_every_sampler_route() {
+    for (i, &(a, b)) in [
+        (1.0, 3.0),
+        (300.0, 700.0),
+        (0.1, 0.6),
+        (0.3, 4.0),
+        (0.099, 0.5),
+        (0.05, 2.0),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let r = Beta::new(a, b).unwrap();
+        assert_ks(
+            &format!("beta({a}, {b})"),
+            &Dist::beta(a, b, 0.0, 1.0).unwrap(),
+            |x| r.cdf(x),
+            40 + i as u64,
+        );
+    }
+}
+
 #[test]
 fn mixture() {
     let a = Normal::new(1.0, 0.5).unwrap();
