@@ -59,3 +59,46 @@ fn value_stability_of_the_default_scenario() {
         );
     }
 }
+
+/// glibc picks its `exp`, `log` and `pow` at load time by CPU (FMA, AVX or SSE2 code),
+/// and the samplers call all three (lognormals; gammas for beta and PERT). Outputs must
+/// not depend on which, or "the same seed gives the same bytes on any machine" fails
+/// between two CPUs. This runs the binary as is and with the FMA and AVX variants
+/// switched off by `GLIBC_TUNABLES`, and compares every output file. (Checked under
+/// callgrind on 2026-11-29: the first run uses `__ieee754_exp_fma`, the second
+/// `__ieee754_exp_sse2`. Without glibc the variable is ignored: two identical runs.)
+#[test]
+fn outputs_do_not_depend_on_the_cpu_variant_of_libm() {
+    let tmp = tempfile::tempdir().unwrap();
+    for scenario in ["situational-awareness", "epoch-trends"] {
+        let mut outs = Vec::new();
+        for (i, tunables) in [None, Some("glibc.cpu.hwcaps=-AVX2,-FMA,-AVX512F,-AVX,-FMA4")]
+            .into_iter()
+            .enumerate()
+        {
+            let dir = tmp.path().join(format!("{scenario}-{i}"));
+            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_agi-timelines"));
+            cmd.args(["run", scenario, "-n", "200000", "--seed", "9", "--sensitivity"])
+                .args(["--bin-width", "day", "-q", "--no-chart", "-o"])
+                .arg(&dir);
+            if let Some(t) = tunables {
+                cmd.env("GLIBC_TUNABLES", t);
+            }
+            let out = cmd.output().unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            let files: Vec<(String, Vec<u8>)> = [
+                "histogram.csv",
+                "summary.csv",
+                "attribution.csv",
+                "sensitivity.csv",
+            ]
+            .iter()
+            .map(|f| (f.to_string(), std::fs::read(dir.join(f)).unwrap()))
+            .collect();
+            outs.push(files);
+        }
+        for ((name, a), (_, b)) in outs[0].iter().zip(&outs[1]) {
+            assert!(a == b, "{scenario}: {name} differs between libm variants");
+        }
+    }
+}
