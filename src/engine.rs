@@ -228,15 +228,21 @@ pub fn simulate(model: &Model, spec: &RunSpec, monitor: &dyn Monitor) -> Option<
     let slots: Vec<Mutex<Option<(Trajectory, Tally)>>> =
         (0..threads).map(|_| Mutex::new(None)).collect();
     let stopped = AtomicBool::new(false);
-    (chunks.start..chunks.end)
+    // `with_max_len(1)`: rayon splits the range down to single chunks, so an idle
+    // thread can take any chunk not started yet (without it, splitting stops after a
+    // few halvings and a slowed thread keeps up to a quarter of the run).
+    (chunks.start as usize..chunks.end as usize)
         .into_par_iter()
+        .with_max_len(1)
+        .map(|c| c as u64)
         .for_each(|chunk| {
             if stopped.load(Ordering::Relaxed) || monitor.cancelled() {
                 stopped.store(true, Ordering::Relaxed);
                 return;
             }
             // The slot of this worker: uncontended (one lock per chunk of 16,384
-            // trajectories); the modulo only guards against a caller outside the pool.
+            // trajectories). The index is that of the pool running the chunk, which is
+            // the pool `threads` was read from; the modulo is only belt and braces.
             let i = rayon::current_thread_index().unwrap_or(0) % threads;
             let mut slot = slots[i].lock().unwrap_or_else(PoisonError::into_inner);
             let (traj, tally) =
@@ -274,6 +280,75 @@ pub fn simulate_with_threads(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A worker held up (as by another process on its core) must not hold up the run:
+    /// the other thread takes every remaining chunk. The thread that finishes the first
+    /// chunk then stops until all chunks are done (for at most 30 s). If work were split
+    /// into fixed pieces per thread, the rest of its piece could not move to the other
+    /// thread, the wait would time out, and the test would fail.
+    #[test]
+    fn a_stalled_thread_does_not_keep_its_share_of_the_run() {
+        use std::sync::atomic::AtomicUsize;
+        use std::time::{Duration, Instant};
+        struct Stall {
+            chunks: u64,
+            done: AtomicU64,
+            stalled: AtomicUsize,
+            stalled_ran: AtomicU64,
+            timed_out: AtomicBool,
+        }
+        impl Monitor for Stall {
+            fn advance(&self, _trajectories: u64) {
+                self.done.fetch_add(1, Ordering::SeqCst);
+                let me = rayon::current_thread_index().unwrap() + 1;
+                match self
+                    .stalled
+                    .compare_exchange(0, me, Ordering::SeqCst, Ordering::SeqCst)
+                {
+                    Ok(_) => {
+                        let t = Instant::now();
+                        while self.done.load(Ordering::SeqCst) < self.chunks {
+                            if t.elapsed() > Duration::from_secs(30) {
+                                self.timed_out.store(true, Ordering::SeqCst);
+                                return;
+                            }
+                            std::thread::sleep(Duration::from_millis(1));
+                        }
+                    }
+                    Err(s) if s == me => {
+                        self.stalled_ran.fetch_add(1, Ordering::SeqCst);
+                    }
+                    Err(_) => {}
+                }
+            }
+        }
+        let model = crate::scenarios::SHIPPED[0].model().unwrap();
+        let chunks = 32;
+        let grid = crate::histogram::Grid::new(
+            model.start,
+            model.horizon,
+            crate::histogram::BinWidth::Years(1),
+        )
+        .unwrap();
+        let spec = RunSpec::new(&model, 1, chunks * CHUNK_SIZE, grid);
+        let stall = Stall {
+            chunks,
+            done: AtomicU64::new(0),
+            stalled: AtomicUsize::new(0),
+            stalled_ran: AtomicU64::new(0),
+            timed_out: AtomicBool::new(false),
+        };
+        let tally = simulate_with_threads(&model, &spec, 2, &stall)
+            .unwrap()
+            .unwrap();
+        assert!(
+            !stall.timed_out.load(Ordering::SeqCst),
+            "the other thread did not take over the stalled thread's chunks"
+        );
+        // The stalled thread ran no chunk after its first; every chunk ran once.
+        assert_eq!(stall.stalled_ran.load(Ordering::SeqCst), 0);
+        assert_eq!(tally.trajectories(), chunks * CHUNK_SIZE);
+    }
 
     #[test]
     fn chunk_streams_differ_and_are_stable() {
