@@ -288,6 +288,21 @@ impl AttributionTally {
         }
     }
 
+    /// Whether every trajectory is counted exactly once (per bottleneck, in the
+    /// per-bottleneck layout) for a total of `n`: a check on tallies read from files.
+    pub fn counts_each_trajectory_once(&self, n: u64) -> bool {
+        if self.bottlenecks <= MAX_COMBO_BOTTLENECKS {
+            self.combos.iter().sum::<u64>() == n
+        } else {
+            (0..self.bottlenecks).all(|b| {
+                self.each[2 * b * self.cells..(2 * b + 2) * self.cells]
+                    .iter()
+                    .sum::<u64>()
+                    == n
+            })
+        }
+    }
+
     /// Arrival counts of trajectories where bottleneck `b` did (`fired`) or did not fire.
     pub fn by_bottleneck(&self, b: usize, fired: bool) -> Vec<u64> {
         let mut out = vec![0; self.cells];

@@ -717,9 +717,12 @@ pub enum BetaSampler {
 }
 
 impl BetaSampler {
-    /// Smallest shape drawn through gammas. Below shape 1 a gamma variate is
-    /// `G(a + 1) * U^(1/a)` with `U` in (0, 1) and at least 2^-53, so for `a >= 0.1` the
-    /// factor is at least 2^-530: never 0, so `X + Y > 0` and the ratio is defined.
+    /// Smallest shape drawn through gammas. Every gamma variate is then > 0, so
+    /// `X + Y > 0` and the ratio is defined: above shape 1, Marsaglia-Tsang returns
+    /// `d * v` with `v > 0` (a `v <= 0` is rejected); at shape 1 it is an exponential
+    /// variate, > 0 by construction; below shape 1 it is `G(a + 1) * U^(1/a)` with `U` in
+    /// (0, 1) and at least 2^-53, so for `a >= 0.1` the factor is at least 2^-530, far
+    /// from underflow. Shapes are at most 1e6 (validated), so nothing overflows.
     pub const GAMMA_MIN: f64 = 0.1;
 
     fn new(alpha: f64, beta: f64) -> Result<BetaSampler, DistError> {

@@ -77,20 +77,35 @@ fn outputs_do_not_depend_on_the_cpu_variant_of_libm() {
     let tmp = tempfile::tempdir().unwrap();
     for scenario in ["situational-awareness", "epoch-trends"] {
         let mut outs = Vec::new();
-        for (i, tunables) in [None, Some("glibc.cpu.hwcaps=-AVX2,-FMA,-AVX512F,-AVX,-FMA4")]
-            .into_iter()
-            .enumerate()
+        for (i, tunables) in [
+            None,
+            Some("glibc.cpu.hwcaps=-AVX2,-FMA,-AVX512F,-AVX,-FMA4"),
+        ]
+        .into_iter()
+        .enumerate()
         {
             let dir = tmp.path().join(format!("{scenario}-{i}"));
             let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_agi-timelines"));
-            cmd.args(["run", scenario, "-n", "1000000", "--seed", "9", "--sensitivity"])
-                .args(["--bin-width", "day", "-q", "--no-chart", "-o"])
-                .arg(&dir);
+            cmd.args([
+                "run",
+                scenario,
+                "-n",
+                "1000000",
+                "--seed",
+                "9",
+                "--sensitivity",
+            ])
+            .args(["--bin-width", "day", "-q", "--no-chart", "-o"])
+            .arg(&dir);
             if let Some(t) = tunables {
                 cmd.env("GLIBC_TUNABLES", t);
             }
             let out = cmd.output().unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             let files: Vec<(String, Vec<u8>)> = [
                 "histogram.csv",
                 "summary.csv",

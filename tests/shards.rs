@@ -126,6 +126,19 @@ fn merge_refuses_mismatched_incomplete_or_duplicate_shards() {
     refused(&run_in(d, &["merge", "a1"]), "missing shards: 2/2");
     refused(&run_in(d, &["merge", "a1", "a2", "a2"]), "given twice");
     refused(&run_in(d, &["merge", "a1", "nowhere"]), "cannot read");
+    // an attribution count edited by hand (so p_fired would be off) is refused
+    // (edited as text: the file holds u128 sums that serde_json's Value would round)
+    let path = d.join("a2/tally.json");
+    let original = fs::read_to_string(&path).unwrap();
+    let key = "\"combos\":[";
+    let at = original.find(key).expect("combos in the tally") + key.len();
+    let end = at + original[at..].find([',', ']']).unwrap();
+    let count: u64 = original[at..end].trim().parse().unwrap();
+    let edited = format!("{}{}{}", &original[..at], count + 1, &original[end..]);
+    fs::write(&path, edited).unwrap();
+    refused(&run_in(d, &["merge", "a1", "a2"]), "do not add up");
+    fs::write(&path, &original).unwrap();
+    ok(&run_in(d, &["merge", "a1", "a2", "-o", "merged"]));
     fs::write(d.join("a2/tally.json"), "{}").unwrap();
     refused(&run_in(d, &["merge", "a1", "a2"]), "not a shard tally");
     // a shard needs an explicit seed; K/N must be sensible

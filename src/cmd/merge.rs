@@ -179,6 +179,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             ))
             .into());
         }
+        // Fired counts are read off the attribution counts: they must count the same
+        // trajectories as the histogram (and so must sensitivity's).
+        let n = t.histogram.total();
+        let consistent = t.attribution.counts_each_trajectory_once(n)
+            && t.sensitivity
+                .as_ref()
+                .is_none_or(|s| s.counts.iter().sum::<u64>() == n);
+        if !consistent {
+            return Err(BadInput(format!(
+                "{}: the tally's counts do not add up to its {n} trajectories (edited or corrupt)",
+                at(i)
+            ))
+            .into());
+        }
         tally = tally.merge(t.clone());
     }
     if tally.trajectories() != first.trajectories {
