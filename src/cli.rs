@@ -30,7 +30,7 @@ pub struct BadInput(pub String);
         Each trajectory draws every input from its prior (a TOML priors file), counts the OOMs of \
         effective compute above GPT-4 that growth drivers add, slows them with bottlenecks, and \
         records when an uncertain threshold is crossed. Results are CSV histograms and summaries.\n\n\
-        Exit codes: 0 ok, 2 bad input or usage, 1 anything else.",
+        Exit codes: 0 ok, 2 bad input or usage, 130 interrupted (Ctrl-C), 1 anything else.",
     after_help = "Examples:\n  agi-timelines run                      # the built-in default scenario, 1e6 trajectories\n  \
         agi-timelines run skeptic -n 10M --seed 7\n  agi-timelines run my-priors.toml -o out/ --bin-width quarter\n  \
         agi-timelines check my-priors.toml\n  agi-timelines scenarios --show epoch-trends > my-priors.toml"
@@ -176,6 +176,20 @@ pub fn load_scenario(arg: Option<&std::ffi::OsStr>) -> Result<Loaded, anyhow::Er
 }
 
 /// Exit code for an error: 2 for bad input or usage, 1 otherwise.
+/// Write `bytes` to stdout. A closed pipe (`| head`) is not an error: the reader has
+/// all it wanted. Any other failure (a full disk, `> /dev/full`) is, with exit code 1,
+/// so that a script never takes lost output for success.
+pub fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::anyhow!("writing to standard output: {e}"))
+        }
+        _ => Ok(()),
+    }
+}
+
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     if err.is::<BadInput>() || err.is::<PriorsError>() {
         2

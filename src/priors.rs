@@ -900,6 +900,29 @@ fn valid_name(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
+/// The default scenario name: the file name without its extension, with every
+/// character other than letters, digits, `_` and `-` turned into `-` and cut to 64
+/// (`my priors.v2.toml` -> `my-priors-v2`), so that two files never share a name just
+/// because they have dots or spaces in theirs; `scenario` if nothing is left.
+fn name_from_stem(stem: &str) -> String {
+    let name: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect();
+    if name.chars().all(|c| c == '-') {
+        "scenario".to_string()
+    } else {
+        name
+    }
+}
+
 struct Builder {
     inputs: Vec<Input>,
     warnings: Vec<String>,
@@ -953,8 +976,7 @@ fn build_model(cx: &mut Cx, file: &str, doc: &DeTable, doc_span: Range<usize>) -
                 None
             }
         }),
-        None if valid_name(&stem) => Some(stem),
-        None => Some("scenario".to_string()),
+        None => Some(name_from_stem(&stem)),
     };
     let description = match top.get("description") {
         Some(v) => string(cx, v, "description").map(|s| s.to_string()),

@@ -353,6 +353,11 @@ fn usage_errors_exit_2() {
         vec!["run", "-j", "0"],
         vec!["frobnicate"],
         vec!["run", "--seed", "-1"],
+        // options that cannot work together, or make no sense
+        vec!["run", "-n", "100", "-o", "-", "--sensitivity"],
+        vec!["compare", "skeptic", "epoch-trends", "-n", "100", "-o", "-"],
+        vec!["hindcast", "--band", "6", "4.5"],
+        vec!["hindcast", "--band", "nan", "6"],
     ] {
         let o = run_in(tmp.path(), &args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
@@ -697,4 +702,53 @@ fn non_utf8_paths_for_priors_and_output() {
         "{}",
         stderr(&o)
     );
+}
+
+/// Output that cannot be written is an error (exit 1), not a silent success; a reader
+/// that closes the pipe early is not (exit 0, tested elsewhere).
+#[test]
+fn a_failed_write_to_stdout_exits_1() {
+    let full = Path::new("/dev/full");
+    if !full.exists() {
+        return; // not Linux: nothing to write to that always fails
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["scenarios", "--show", "skeptic"],
+        vec!["run", "skeptic", "-n", "1000", "--seed", "1", "-o", "-"],
+        vec!["hindcast", "-n", "1000"],
+    ] {
+        let o = bin()
+            .current_dir(tmp.path())
+            .args(&args)
+            .stdout(fs::File::create(full).unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("standard output"), "{args:?}");
+    }
+}
+
+/// Without a `name`, a priors file is named after its file name, with characters that
+/// cannot name a folder turned into `-`: two such files do not collide.
+#[test]
+fn a_file_name_with_dots_or_spaces_names_the_scenario() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = "[threshold]\ndist = \"normal\"\nmean = 3\nsd = 0.5\n\
+                [drivers.a]\nrate = 0.5\n";
+    for (file, name) in [("my priors.v2.toml", "my-priors-v2"), ("v1.toml", "v1")] {
+        fs::write(tmp.path().join(file), text).unwrap();
+        let o = run_in(
+            tmp.path(),
+            &["run", file, "-n", "1000", "--seed", "1", "-q"],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(
+            tmp.path()
+                .join("results")
+                .join(name)
+                .join("summary.csv")
+                .exists()
+        );
+    }
 }

@@ -12,7 +12,6 @@ use crate::histogram::Grid;
 use crate::output;
 use crate::report;
 use serde::Serialize;
-use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -81,6 +80,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| BadInput(e.0))?;
     let threads = super::threads(args.sim.threads)?;
+    if args.out.as_deref() == Some(std::path::Path::new("-")) {
+        return Err(BadInput(
+            "compare writes several files and needs an output folder, not `-o -`".into(),
+        )
+        .into());
+    }
     let out_dir = args
         .out
         .clone()
@@ -297,7 +302,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             out_dir.display(),
             outputs.join(", ")
         ));
-        let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        crate::cli::write_stdout(text.as_bytes())?;
     }
     Ok(())
 }

@@ -17,7 +17,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut cmd = crate::cli::Cli::command();
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "agi-timelines", &mut out);
-    use std::io::Write;
-    let _ = std::io::stdout().lock().write_all(&out); // a closed pipe is not an error
+    crate::cli::write_stdout(&out)?;
     Ok(())
 }

@@ -2,7 +2,6 @@
 
 use crate::cli::load_scenario;
 use crate::hindcast::{GPT2, GPT4, hindcast, quantile, share_within};
-use std::io::Write;
 
 #[derive(clap::Args, Debug)]
 #[command(
@@ -48,6 +47,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .into());
         }
     }
+    let (lo, hi) = (args.band[0], args.band[1]);
+    if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+        return Err(crate::cli::BadInput(format!(
+            "--band needs two finite numbers LO < HI, got {lo} {hi}"
+        ))
+        .into());
+    }
     let h = hindcast(
         &l.model,
         args.from,
@@ -56,7 +62,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         args.seed,
         &args.base,
     );
-    let (lo, hi) = (args.band[0], args.band[1]);
     let label = format!("base ({})", h.base_drivers.join(" + "));
     let w = h
         .drivers
@@ -86,6 +91,5 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         share_within(&h.base, f64::NEG_INFINITY, lo - 1e-12) * 100.0,
         share_within(&h.base, hi + 1e-12, f64::INFINITY) * 100.0,
     ));
-    let _ = std::io::stdout().lock().write_all(s.as_bytes());
-    Ok(())
+    crate::cli::write_stdout(s.as_bytes())
 }

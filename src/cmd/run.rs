@@ -110,6 +110,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         )
         .into());
     }
+    if to_stdout && args.sensitivity {
+        return Err(BadInput(
+            "--sensitivity writes sensitivity.csv and needs an output folder, not `-o -`".into(),
+        )
+        .into());
+    }
     let out_dir = args.out.clone().unwrap_or_else(|| {
         let base = PathBuf::from("results");
         match args.shard {
@@ -162,7 +168,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
     if to_stdout {
         let csv = report::histogram_csv(&tally.histogram, args.sim.bin_width);
-        let _ = std::io::stdout().lock().write_all(&csv); // a closed pipe is not an error
+        crate::cli::write_stdout(&csv)?;
         if !args.sim.quiet {
             let rows = report::summary_rows(model, &tally, seed);
             eprint!("{}", report::text_summary(model, &tally, &rows));
@@ -325,15 +331,23 @@ pub fn write_results(f: &Finished, out_dir: &std::path::Path, quiet: bool) -> an
         .map_err(|e| anyhow::anyhow!("writing results to {}: {e}", out_dir.display()))?;
 
     if !quiet {
-        let rate = spec.trajectories as f64 / f.elapsed.max(1e-9);
+        // A merge ran nothing itself (threads 0): no speed to report.
+        let how = if f.threads == 0 {
+            "merged from shards".to_string()
+        } else {
+            let rate = spec.trajectories as f64 / f.elapsed.max(1e-9);
+            format!(
+                "{} threads, {:.2} s ({:.1} M trajectories/s)",
+                f.threads,
+                f.elapsed,
+                rate / 1e6
+            )
+        };
         let mut text = format!(
-            "agi-timelines {}: scenario `{}`, {} trajectories, seed {seed}, {} threads, {:.2} s ({:.1} M trajectories/s)\n\n{}",
+            "agi-timelines {}: scenario `{}`, {} trajectories, seed {seed}, {how}\n\n{}",
             env!("CARGO_PKG_VERSION"),
             model.name,
             spec.trajectories,
-            f.threads,
-            f.elapsed,
-            rate / 1e6,
             report::text_summary(model, tally, &rows),
         );
         if !model.bottlenecks.is_empty() {
@@ -350,7 +364,7 @@ pub fn write_results(f: &Finished, out_dir: &std::path::Path, quiet: bool) -> an
             names.join(", ")
         ));
         // A closed stdout (e.g. `| head`) is not an error: the files are written.
-        let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        crate::cli::write_stdout(text.as_bytes())?;
     }
     Ok(())
 }

@@ -2,7 +2,6 @@
 
 use crate::cli::BadInput;
 use crate::scenarios::{DEFAULT, SHIPPED, find};
-use std::io::Write;
 
 #[derive(clap::Args, Debug)]
 #[command(
@@ -15,7 +14,6 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
     let text = match args.show {
         Some(name) => match find(&name) {
             Some(s) => s.text.to_string(),
@@ -37,6 +35,5 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             t
         }
     };
-    let _ = out.write_all(text.as_bytes()); // a closed pipe is not an error
-    Ok(())
+    crate::cli::write_stdout(text.as_bytes())
 }
