@@ -216,6 +216,26 @@ fn completions_and_version() {
             "{shell}"
         );
     }
+    // bash completes flags after a subcommand (clap_complete misspelled the case labels
+    // of hyphenated binaries: nothing completed after `run`)
+    if Path::new("/bin/bash").exists() {
+        let script = tmp.path().join("comp.bash");
+        fs::write(&script, run_in(tmp.path(), &["completions", "bash"]).stdout).unwrap();
+        let o = Command::new("/bin/bash")
+            .arg("-c")
+            .arg(format!(
+                "source '{}'; COMP_WORDS=(agi-timelines run --s); COMP_CWORD=2; \
+                 COMP_LINE='agi-timelines run --s'; COMP_POINT=${{#COMP_LINE}}; \
+                 _agi__timelines agi-timelines --s run; echo \"${{COMPREPLY[@]}}\"",
+                script.display()
+            ))
+            .output()
+            .unwrap();
+        let words = String::from_utf8_lossy(&o.stdout).into_owned();
+        for flag in ["--seed", "--sensitivity", "--shard"] {
+            assert!(words.split_whitespace().any(|w| w == flag), "{words:?}");
+        }
+    }
     let o = run_in(tmp.path(), &["--version"]);
     let v = String::from_utf8_lossy(&o.stdout);
     assert!(

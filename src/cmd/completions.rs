@@ -17,6 +17,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut cmd = crate::cli::Cli::command();
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "agi-timelines", &mut out);
+    if args.shell == Shell::Bash {
+        out = fix_bash_case_labels(&out);
+    }
     crate::cli::write_stdout(&out)?;
     Ok(())
+}
+
+/// clap_complete's bash script for a hyphenated binary name spells the subcommands'
+/// case labels `agi__subcmd__timelines__subcmd__run` while it sets `cmd` to
+/// `agi__timelines__subcmd__run`, so nothing after the subcommand ever completes
+/// (clap-rs/clap#6421). Spell the labels like `cmd`.
+fn fix_bash_case_labels(script: &[u8]) -> Vec<u8> {
+    String::from_utf8_lossy(script)
+        .replace("agi__subcmd__timelines", "agi__timelines")
+        .into_bytes()
 }
