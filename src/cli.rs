@@ -160,11 +160,18 @@ pub fn load_scenario(arg: Option<&std::ffi::OsStr>) -> Result<Loaded, anyhow::Er
     let path = PathBuf::from(arg);
     if !path.exists() {
         let names: Vec<&str> = scenarios::SHIPPED.iter().map(|s| s.name).collect();
-        return Err(BadInput(format!(
-            "no priors file or shipped scenario named `{}`; shipped scenarios: {}",
-            path.display(),
-            names.join(", ")
-        ))
+        let shown = path.display().to_string();
+        let looks_like_path =
+            shown.contains('/') || shown.contains('\\') || shown.ends_with(".toml");
+        return Err(BadInput(if looks_like_path {
+            format!("cannot read priors file `{shown}`: no such file")
+        } else {
+            format!(
+                "no shipped scenario or priors file named `{shown}`{}; shipped scenarios: {}",
+                crate::priors::suggest(&shown, names.iter().copied()),
+                names.join(", ")
+            )
+        })
         .into());
     }
     let (model, text) = load_model_with_text(&path).map_err(anyhow::Error::new)?;
@@ -175,7 +182,6 @@ pub fn load_scenario(arg: Option<&std::ffi::OsStr>) -> Result<Loaded, anyhow::Er
     })
 }
 
-/// Exit code for an error: 2 for bad input or usage, 1 otherwise.
 /// Write `bytes` to stdout. A closed pipe (`| head`) is not an error: the reader has
 /// all it wanted. Any other failure (a full disk, `> /dev/full`) is, with exit code 1,
 /// so that a script never takes lost output for success.
@@ -190,6 +196,7 @@ pub fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
     }
 }
 
+/// Exit code for an error: 2 for bad input or usage, 1 otherwise.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     if err.is::<BadInput>() || err.is::<PriorsError>() {
         2

@@ -322,7 +322,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-fn suggest<'a>(word: &str, options: impl IntoIterator<Item = &'a str>) -> String {
+/// ` (did you mean `x`?)` for the option closest to `word`, or an empty string.
+pub fn suggest<'a>(word: &str, options: impl IntoIterator<Item = &'a str>) -> String {
     let lower = word.to_ascii_lowercase();
     let best = options
         .into_iter()
@@ -554,7 +555,11 @@ fn pair(cx: &mut Cx, v: &Spanned<DeValue>, key: &str, allow_inf: bool) -> Option
         cx.error(
             v.span(),
             key,
-            format!("expected two numbers [lo, hi], found {} items", a.len()),
+            format!(
+                "expected two numbers [lo, hi], found {} item{}",
+                a.len(),
+                if a.len() == 1 { "" } else { "s" }
+            ),
         );
         return None;
     }

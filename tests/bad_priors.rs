@@ -249,7 +249,7 @@ fn a_folder_or_a_missing_file_is_refused_with_exit_code_2() {
     let missing = tmp.path().join("missing.toml");
     for (path, words) in [
         (&folder, "this is a folder"),
-        (&missing, "no priors file or shipped scenario named"),
+        (&missing, "cannot read priors file"),
     ] {
         let path = path.display().to_string();
         for cmd in ["check", "run"] {

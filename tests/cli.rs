@@ -704,6 +704,23 @@ fn non_utf8_paths_for_priors_and_output() {
     );
 }
 
+/// A mistyped scenario name gets a suggestion; a mistyped path says it is a path.
+#[test]
+fn unknown_scenarios_and_missing_files_are_told_apart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = run_in(tmp.path(), &["run", "skeptik", "-n", "100"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("did you mean `skeptic`?"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run_in(tmp.path(), &["run", "./nonexist.toml", "-n", "100"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot read priors file `./nonexist.toml`"));
+    assert!(!stderr(&o).contains("shipped"), "{}", stderr(&o));
+}
+
 /// Output that cannot be written is an error (exit 1), not a silent success; a reader
 /// that closes the pipe early is not (exit 0, tested elsewhere).
 #[test]

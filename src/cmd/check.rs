@@ -27,13 +27,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 }
                 if !args.quiet {
                     let m = &l.model;
+                    let n = |k: usize, one: &str, many: &str| {
+                        format!("{k} {}", if k == 1 { one } else { many })
+                    };
                     println!(
-                        "ok: {s} (scenario `{}`: {} inputs, {} uncertain; {} drivers; {} bottlenecks; {} to {})",
+                        "ok: {s} (scenario `{}`: {}, {} uncertain; {}; {}; {} to {})",
                         m.name,
-                        m.inputs.len(),
+                        n(m.inputs.len(), "input", "inputs"),
                         m.uncertain_inputs().count(),
-                        m.drivers.len(),
-                        m.bottlenecks.len(),
+                        n(m.drivers.len(), "driver", "drivers"),
+                        n(m.bottlenecks.len(), "bottleneck", "bottlenecks"),
                         m.start,
                         m.horizon
                     );

@@ -11,31 +11,41 @@ use crate::hindcast::{GPT2, GPT4, hindcast, quantile, share_within};
 pub struct Args {
     /// A priors file or shipped scenario name (default: the built-in default).
     pub scenario: Option<std::ffi::OsString>,
-    /// Start year (default: GPT-2's release, 2019.12).
+    /// Start year (the default is GPT-2's release).
     #[arg(long, default_value_t = GPT2)]
     pub from: f64,
-    /// End year (default: GPT-4's release, 2023.2).
+    /// End year (the default is GPT-4's release).
     #[arg(long, default_value_t = GPT4)]
     pub to: f64,
-    /// The band of base OOMs the past saw (default: the essay's 4.5 to 6).
+    /// The band of base OOMs the past saw (the default is the essay's).
     #[arg(long, num_args = 2, value_names = ["LO", "HI"], default_values_t = [4.5, 6.0])]
     pub band: Vec<f64>,
     /// Drivers summed as "base" effective compute, comma-separated.
     #[arg(long, default_value = "compute,algorithms", value_delimiter = ',')]
     pub base: Vec<String>,
-    /// Samples to draw.
-    #[arg(short = 'n', long, default_value_t = 200_000)]
-    pub samples: usize,
+    /// Samples to draw (like `run -n`: 200000, 2e5, 200k; at most 10M, as the
+    /// hindcast keeps every sample to take quantiles).
+    #[arg(short = 'n', long, default_value = "200k", value_parser = crate::cli::parse_count)]
+    pub samples: u64,
+    /// Random seed (the same seed gives the same figures).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let l = load_scenario(args.scenario.as_deref())?;
-    if !(args.to > args.from) || args.samples == 0 {
-        return Err(crate::cli::BadInput(
-            "--to must be after --from, and --samples at least 1".into(),
-        )
+    if !(args.to > args.from) {
+        return Err(crate::cli::BadInput(format!(
+            "--to ({}) must be after --from ({})",
+            args.to, args.from
+        ))
+        .into());
+    }
+    if args.samples > 10_000_000 {
+        return Err(crate::cli::BadInput(format!(
+            "-n {}: the hindcast keeps every sample; use at most 10M",
+            args.samples
+        ))
         .into());
     }
     for b in &args.base {
@@ -58,7 +68,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &l.model,
         args.from,
         args.to,
-        args.samples,
+        args.samples as usize,
         args.seed,
         &args.base,
     );
