@@ -792,6 +792,14 @@ fn draw_density<DB: DrawingBackend>(
     Ok(())
 }
 
+/// One scenario's curve on the comparison chart, from `x0` to `x1` or to its own
+/// horizon if that comes first: past its horizon a scenario says nothing, and a flat line
+/// there would read as "no more arrivals".
+fn compare_curve(bins: &[ChartBin], x0: f64, x1: f64) -> Vec<(f64, f64)> {
+    let end = bins.last().map_or(x1, |b| b.year_end).min(x1).max(x0);
+    cumulative_points(bins, x0, end)
+}
+
 fn draw_compare<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     s: Scale,
@@ -881,7 +889,7 @@ fn draw_compare<DB: DrawingBackend>(
         let c = SERIES[i % SERIES.len()];
         chart
             .draw_series(LineSeries::new(
-                cumulative_points(bins, x0, x1),
+                compare_curve(bins, x0, x1),
                 c.stroke_width(s.w(3)),
             ))
             .map_err(draw_err)?;
@@ -1224,6 +1232,26 @@ mod tests {
             h.record(a);
         }
         h
+    }
+
+    /// On the comparison chart a scenario with an earlier horizon ends there, instead of
+    /// running flat to the axis end as if nothing more could arrive.
+    #[test]
+    fn a_compare_curve_stops_at_its_own_horizon() {
+        let bin = BinWidth::Years(1);
+        let short = chart_bins(
+            &histogram(2025.0, 2060.0, bin, &spread(2026.0, 2070.0, 100)),
+            bin,
+        );
+        let long = chart_bins(
+            &histogram(2025.0, 2100.0, bin, &spread(2026.0, 2070.0, 100)),
+            bin,
+        );
+        let last_x = |pts: Vec<(f64, f64)>| pts.last().unwrap().0;
+        assert_eq!(last_x(compare_curve(&short, 2025.0, 2080.0)), 2060.0);
+        assert_eq!(last_x(compare_curve(&long, 2025.0, 2080.0)), 2080.0);
+        // both start at the axis start
+        assert_eq!(compare_curve(&short, 2025.0, 2080.0)[0], (2025.0, 0.0));
     }
 
     fn spread(from: f64, to: f64, n: usize) -> Vec<Option<f64>> {

@@ -149,6 +149,10 @@ pub fn summary_rows(model: &Model, tally: &Tally, seed: u64) -> Vec<SummaryRow> 
         row("scenario", model.name.clone(), ""),
         row("trajectories", n.to_string(), ""),
         row("seed", seed.to_string(), ""),
+        // The years the run covers: what `p_by_horizon` and "not by the horizon" refer to
+        // (scenarios compared side by side may have different horizons).
+        row("start", fmt_year(model.start), ""),
+        row("horizon", fmt_year(model.horizon), ""),
     ];
     for &p in PERCENTILES {
         let q = p as f64 / 100.0;
