@@ -9,15 +9,15 @@
 
 use agi_timelines::chart::{self, ChartInput};
 use agi_timelines::engine::{RunSpec, Silent, simulate_with_threads};
-use agi_timelines::histogram::{BinWidth, Grid};
 use agi_timelines::model::Model;
 use agi_timelines::priors::parse_model;
 use agi_timelines::scenarios;
+use agi_timelines::tally::{BinWidth, Grid};
 use std::path::PathBuf;
 
 const SEED: u64 = 42;
 
-fn run(model: &Model, n: u64, bin: BinWidth) -> agi_timelines::engine::Tally {
+fn run(model: &Model, n: u64, bin: BinWidth) -> agi_timelines::tally::Tally {
     let grid = Grid::new(model.start, model.horizon, bin).expect("grid");
     let spec = RunSpec::new(model, SEED, n, grid);
     simulate_with_threads(model, &spec, 0, &Silent)
@@ -49,7 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let caption = format!(
         "{} trajectories per scenario · seed {SEED}",
-        chart::fmt_count(n)
+        agi_timelines::format::fmt_count(n)
     );
     let title = "AGI arrival year: shipped scenarios";
     std::fs::write(

@@ -7,10 +7,12 @@
 //! a correlated input is drawn as `F^-1(Phi(y))` with `y` one component of `L z`,
 //! `z` independent standard normals and `L` the Cholesky factor of the correlation
 //! matrix. Normal and lognormal inputs skip the `Phi` / `F^-1` round trip
-//! (`mean + sd * y`, `exp(mu + sigma * y)`), which is exact and cheaper.
+//! (`mean + sd * y`, `exp(mu + sigma * y)`), which is exact and cheaper
+//! ([`Dist::from_normal_score`]).
+//!
+//! A copula knows only the marginals of its members, not the model they belong to.
 
-use crate::dist::{Dist, std_normal_cdf};
-use crate::model::Input;
+use crate::dist::Dist;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
@@ -50,8 +52,9 @@ pub fn cholesky(a: &[f64], k: usize) -> Option<Vec<f64>> {
 /// The correlated inputs of a model and how to draw them jointly.
 #[derive(Clone, Debug)]
 pub struct Copula {
-    /// Input indices of the correlated inputs, in matrix order.
-    pub members: Vec<usize>,
+    /// Positions of the correlated inputs in the buffer a trajectory draws into, in
+    /// matrix order, with their marginal distributions.
+    pub members: Vec<(usize, Dist)>,
     /// Cholesky factor of the Pearson correlation matrix of the copula's normals.
     pub chol: Vec<f64>,
 }
@@ -64,36 +67,15 @@ impl Copula {
     /// Draw the correlated inputs into `values` (indexed like the model's inputs),
     /// using `z` (length `size()`) as scratch.
     #[inline]
-    pub fn draw<R: Rng + ?Sized>(
-        &self,
-        inputs: &[Input],
-        values: &mut [f64],
-        z: &mut [f64],
-        rng: &mut R,
-    ) {
+    pub fn draw<R: Rng + ?Sized>(&self, values: &mut [f64], z: &mut [f64], rng: &mut R) {
         let k = self.members.len();
         for zi in z.iter_mut() {
             *zi = StandardNormal.sample(rng);
         }
-        for (i, &m) in self.members.iter().enumerate() {
+        for (i, (m, dist)) in self.members.iter().enumerate() {
             let row = &self.chol[i * k..i * k + i + 1];
             let y: f64 = row.iter().zip(&z[..=i]).map(|(l, z)| l * z).sum();
-            values[m] = from_normal(&inputs[m].dist, y);
-        }
-    }
-}
-
-/// The value of `dist` at the standard-normal score `y` (its `Phi(y)` quantile).
-#[inline]
-pub fn from_normal(dist: &Dist, y: f64) -> f64 {
-    match dist {
-        Dist::Normal { mean, sd } => mean + sd * y,
-        Dist::LogNormal { mu, sigma } => (mu + sigma * y).exp(),
-        Dist::Fixed(v) => *v,
-        other => {
-            // Phi(y) in (0, 1) without rounding to 0 or 1 in the tails.
-            let p = std_normal_cdf(y).clamp(f64::MIN_POSITIVE, 1.0 - f64::EPSILON / 2.0);
-            other.quantile(p)
+            values[*m] = dist.from_normal_score(y);
         }
     }
 }

@@ -13,14 +13,13 @@
 //! Hence the same priors, seed and trajectory count give byte-identical outputs for
 //! 1, 2 or 64 threads, and shards `k/n` merge to exactly the single-machine result.
 
-use crate::analysis::{AttributionTally, CoarseGrid, SensitivitySpec, SensitivityTally};
-use crate::histogram::{ArrivalHistogram, Grid};
 use crate::model::Model;
+use crate::tally::{Grid, Tally, TallySpec};
 use crate::trajectory::Trajectory;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 /// Trajectories per chunk. Part of the reproducibility contract: changing it changes
@@ -71,82 +70,31 @@ impl Shard {
     }
 }
 
-/// Everything a run accumulates. Integer-only, so merging is order-free.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Tally {
-    pub histogram: ArrivalHistogram,
-    /// Arrivals by which bottlenecks fired (which also gives how often each fired:
-    /// [`Tally::fired`]).
-    pub attribution: AttributionTally,
-    /// Arrivals by input rank buckets, when sensitivity was requested.
-    pub sensitivity: Option<SensitivityTally>,
-}
-
-impl Tally {
-    pub fn new(model: &Model, spec: &RunSpec) -> Tally {
-        Tally {
-            histogram: ArrivalHistogram::new(spec.grid),
-            attribution: AttributionTally::new(model, &spec.coarse),
-            sensitivity: spec
-                .sensitivity
-                .as_ref()
-                .map(|s| SensitivityTally::new(s, &spec.coarse)),
-        }
-    }
-
-    pub fn merge(mut self, other: Tally) -> Tally {
-        self.histogram.merge(&other.histogram);
-        self.attribution.merge(&other.attribution);
-        if let (Some(a), Some(b)) = (&mut self.sensitivity, &other.sensitivity) {
-            a.merge(b);
-        }
-        self
-    }
-
-    pub fn trajectories(&self) -> u64 {
-        self.histogram.total()
-    }
-
-    /// Trajectories in which each bottleneck fired, read off the attribution counts
-    /// (every trajectory is counted there once, by what fired), so the per-trajectory
-    /// loop does not count them a second time.
-    pub fn fired(&self) -> Vec<u64> {
-        (0..self.attribution.bottlenecks)
-            .map(|b| self.attribution.by_bottleneck(b, true).iter().sum())
-            .collect()
-    }
-}
-
-/// How to run.
+/// How to run: which trajectories (seed, count, shard) and what to tally.
 #[derive(Clone, Debug)]
 pub struct RunSpec {
     pub seed: u64,
     /// Trajectories of the whole run (all shards together).
     pub trajectories: u64,
     pub shard: Shard,
-    pub grid: Grid,
-    /// The coarse grid of sensitivity and attribution.
-    pub coarse: CoarseGrid,
-    /// Input rank cuts, when sensitivity is requested.
-    pub sensitivity: Option<SensitivitySpec>,
+    /// The grids and options of the run's tallies.
+    pub tally: TallySpec,
 }
 
 impl RunSpec {
-    /// A whole (unsharded) run with the given grid; sensitivity off.
+    /// A whole (unsharded) run with the given fine grid; sensitivity off.
     pub fn new(model: &Model, seed: u64, trajectories: u64, grid: Grid) -> RunSpec {
         RunSpec {
             seed,
             trajectories,
             shard: Shard::WHOLE,
-            grid,
-            coarse: CoarseGrid::new(model.start, model.horizon),
-            sensitivity: None,
+            tally: TallySpec::new(model, grid),
         }
     }
 
     /// Turn sensitivity analysis on.
     pub fn with_sensitivity(mut self, model: &Model) -> RunSpec {
-        self.sensitivity = Some(SensitivitySpec::new(model));
+        self.tally = self.tally.with_sensitivity(model);
         self
     }
 }
@@ -172,12 +120,7 @@ pub fn run_trajectory<R: Rng + ?Sized>(
     tally: &mut Tally,
 ) {
     let out = traj.run(model, rng);
-    tally.histogram.record(out.arrival);
-    let cell = spec.coarse.cell(out.arrival);
-    tally.attribution.record(cell, out.fired);
-    if let (Some(st), Some(ss)) = (&mut tally.sensitivity, &spec.sensitivity) {
-        st.record(ss, cell, &traj.inputs);
-    }
+    tally.record(&spec.tally, out.arrival, out.fired, &traj.inputs);
 }
 
 /// Observes a run: progress and cancellation. Both are checked once per chunk.
@@ -193,22 +136,6 @@ pub trait Monitor: Sync {
 /// A monitor that does nothing.
 pub struct Silent;
 impl Monitor for Silent {}
-
-/// A monitor backed by atomics, for progress bars and Ctrl-C.
-#[derive(Default)]
-pub struct Counter {
-    pub done: AtomicU64,
-    pub stop: AtomicBool,
-}
-
-impl Monitor for Counter {
-    fn advance(&self, n: u64) {
-        self.done.fetch_add(n, Ordering::Relaxed);
-    }
-    fn cancelled(&self) -> bool {
-        self.stop.load(Ordering::Relaxed)
-    }
-}
 
 /// Number of chunks for a run of `trajectories`.
 pub fn chunk_count(trajectories: u64) -> u64 {
@@ -248,8 +175,8 @@ pub fn simulate(model: &Model, spec: &RunSpec, monitor: &dyn Monitor) -> Option<
             // the pool `threads` was read from; the modulo is only belt and braces.
             let i = rayon::current_thread_index().unwrap_or(0) % threads;
             let mut slot = slots[i].lock().unwrap_or_else(PoisonError::into_inner);
-            let (traj, tally) =
-                slot.get_or_insert_with(|| (Trajectory::new(model), Tally::new(model, spec)));
+            let (traj, tally) = slot
+                .get_or_insert_with(|| (Trajectory::new(model), Tally::new(model, &spec.tally)));
             run_chunk(model, spec, chunk, traj, tally);
             drop(slot);
             let first = chunk * CHUNK_SIZE;
@@ -259,7 +186,7 @@ pub fn simulate(model: &Model, spec: &RunSpec, monitor: &dyn Monitor) -> Option<
     if stopped.load(Ordering::Relaxed) || monitor.cancelled() {
         return None;
     }
-    let mut total = Tally::new(model, spec);
+    let mut total = Tally::new(model, &spec.tally);
     for slot in slots {
         if let Some((_, tally)) = slot.into_inner().unwrap_or_else(PoisonError::into_inner) {
             total = total.merge(tally);
@@ -284,6 +211,7 @@ pub fn simulate_with_threads(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::AtomicU64;
 
     /// A worker held up (as by another process on its core) must not hold up the run:
     /// the other thread takes every remaining chunk. The thread that finishes the first
@@ -328,12 +256,7 @@ mod tests {
         }
         let model = crate::scenarios::SHIPPED[0].model().unwrap();
         let chunks = 32;
-        let grid = crate::histogram::Grid::new(
-            model.start,
-            model.horizon,
-            crate::histogram::BinWidth::Years(1),
-        )
-        .unwrap();
+        let grid = Grid::new(model.start, model.horizon, crate::tally::BinWidth::Years(1)).unwrap();
         let spec = RunSpec::new(&model, 1, chunks * CHUNK_SIZE, grid);
         let stall = Stall {
             chunks,
@@ -369,12 +292,7 @@ mod tests {
             }
         }
         let model = crate::scenarios::SHIPPED[0].model().unwrap();
-        let grid = crate::histogram::Grid::new(
-            model.start,
-            model.horizon,
-            crate::histogram::BinWidth::Years(1),
-        )
-        .unwrap();
+        let grid = Grid::new(model.start, model.horizon, crate::tally::BinWidth::Years(1)).unwrap();
         let spec = RunSpec::new(&model, 1, 10_000_000_000_000_000_000, grid);
         let monitor = CancelAfter(AtomicU64::new(0));
         let out = simulate_with_threads(&model, &spec, 2, &monitor).unwrap();

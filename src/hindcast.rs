@@ -6,11 +6,13 @@
 //! drivers at GPT-2 with rates drawn from the scenario's priors, fires no bottleneck,
 //! and measures the OOMs each driver adds by GPT-4: if the priors are calibrated to
 //! the trend they extrapolate, the base drivers' total should land in that band for a
-//! good share of trajectories.
+//! good share of trajectories. The drivers are walked by the reference walk (the
+//! model's own semantics of caps and after-cap rates), not by a formula of their own.
 
 use crate::engine::chunk_rng;
 use crate::model::Model;
 use crate::trajectory::Trajectory;
+use crate::trajectory::reference::Reference;
 
 /// GPT-2's release (14 February 2019) as a decimal year.
 pub const GPT2: f64 = 2019.12;
@@ -27,23 +29,9 @@ pub struct Hindcast {
     pub base_drivers: Vec<String>,
 }
 
-/// OOMs a driver adds in `years` with base rate `rate`, cap `cap` (OOMs) and rate
-/// `after` beyond it (no bottlenecks). Negative draws count as 0, as in a trajectory.
-pub fn driver_ooms(rate: f64, cap: Option<f64>, after: f64, years: f64) -> f64 {
-    let rate = rate.max(0.0);
-    let after = after.max(0.0);
-    match cap {
-        Some(c) if rate * years > c.max(0.0) => {
-            let c = c.max(0.0);
-            let t_cap = if rate > 0.0 { c / rate } else { years };
-            c + after * (years - t_cap)
-        }
-        _ => rate * years,
-    }
-}
-
-/// Draw `n` trajectories' inputs (seeded like a run) and compute the OOMs each driver
-/// adds between `from` and `to`. `base` names the drivers summed for the band check.
+/// Draw `n` trajectories' inputs (seeded like a run) and compute, with the reference
+/// walk, the OOMs each driver adds between `from` and `to` with no bottleneck. `base`
+/// names the drivers summed for the band check.
 pub fn hindcast(
     model: &Model,
     from: f64,
@@ -55,22 +43,19 @@ pub fn hindcast(
     let years = to - from;
     let mut rng = chunk_rng(seed, 0);
     let mut t = Trajectory::new(model);
+    let mut walk = Reference::new(model);
     let mut per: Vec<Vec<f64>> = vec![Vec::with_capacity(n); model.drivers.len()];
     let mut sum = Vec::with_capacity(n);
     for _ in 0..n {
-        t.run(model, &mut rng);
-        let x = &t.inputs;
+        // the draws of a trajectory, in a run's order; which bottlenecks fired is drawn
+        // (to keep the stream) and ignored: the past is measured without them
+        let _fired = t.draw(model, &mut rng);
+        let levels = walk.levels(model, &t.inputs, 0, from, to);
         let mut s = 0.0;
         for (d, drv) in model.drivers.iter().enumerate() {
-            let ooms = driver_ooms(
-                x[drv.rate],
-                drv.cap.map(|c| x[c]),
-                drv.after_cap.map_or(0.0, |a| x[a]),
-                years,
-            );
-            per[d].push(ooms);
+            per[d].push(levels[d]);
             if base.contains(&drv.name) {
-                s += ooms;
+                s += levels[d];
             }
         }
         sum.push(s);

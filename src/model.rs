@@ -1,13 +1,30 @@
 //! The validated model: what a priors file means, with every name resolved to an index.
 //!
 //! Every uncertain quantity is an [`Input`] (a name such as `drivers.compute.rate` and a
-//! [`Dist`]); drivers and bottlenecks refer to inputs by index. A trajectory draws all
-//! inputs, in this order, into a flat buffer and then walks the model (see
+//! [`Dist`]); drivers and bottlenecks refer to inputs by [`InputId`]. A trajectory draws
+//! all inputs, in this order, into a flat buffer and then walks the model (see
 //! [`crate::trajectory`]). Nothing here is an `Option<String>` or a `Result`: a `Model`
 //! only exists once [`crate::priors`] has checked everything.
 
 use crate::copula::Copula;
 use crate::dist::Dist;
+
+/// Which input of a [`Model`]: its position in `Model::inputs`, and in the buffer a
+/// trajectory draws them into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct InputId(u32);
+
+impl InputId {
+    /// Stands for an input that could not be read, while the rest of a file is still
+    /// being checked; never part of a [`Model`].
+    pub(crate) const UNRESOLVED: InputId = InputId(u32::MAX);
+
+    /// The input's position in `Model::inputs`.
+    #[inline]
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
 
 /// One uncertain input of the model.
 #[derive(Clone, Debug)]
@@ -23,12 +40,12 @@ pub struct Input {
 #[derive(Clone, Debug)]
 pub struct Driver {
     pub name: String,
-    /// Input index of the base rate (OOM/yr) before the cap.
-    pub rate: usize,
-    /// Input index of the cap: the OOMs the driver itself adds before slowing.
-    pub cap: Option<usize>,
-    /// Input index of the rate after the cap (OOM/yr); `None` means 0.
-    pub after_cap: Option<usize>,
+    /// The base rate (OOM/yr) before the cap.
+    pub rate: InputId,
+    /// The cap: the OOMs the driver itself adds before slowing.
+    pub cap: Option<InputId>,
+    /// The rate after the cap (OOM/yr); `None` means 0.
+    pub after_cap: Option<InputId>,
 }
 
 /// When a bottleneck starts.
@@ -49,12 +66,12 @@ pub struct Bottleneck {
     /// Chance the bottleneck happens at all in a trajectory.
     pub probability: f64,
     pub onset_kind: OnsetKind,
-    /// Input index of the onset (a year or a level of OOMs).
-    pub onset: usize,
-    /// Input index of the duration in years; `None` = permanent.
-    pub duration: Option<usize>,
-    /// (driver index, input index of the rate factor) pairs.
-    pub effects: Vec<(usize, usize)>,
+    /// The onset (a year or a level of OOMs).
+    pub onset: InputId,
+    /// The duration in years; `None` = permanent.
+    pub duration: Option<InputId>,
+    /// (driver index, rate factor) pairs.
+    pub effects: Vec<(usize, InputId)>,
 }
 
 /// A scenario, validated and ready to simulate.
@@ -67,8 +84,8 @@ pub struct Model {
     /// Arrivals after this year are reported as "not by horizon".
     pub horizon: f64,
     pub inputs: Vec<Input>,
-    /// Input index of the AGI threshold (OOMs above the reference model).
-    pub threshold: usize,
+    /// The AGI threshold (OOMs above the reference model).
+    pub threshold: InputId,
     pub drivers: Vec<Driver>,
     pub bottlenecks: Vec<Bottleneck>,
     /// Rank correlations between inputs (a Gaussian copula), if any were given.
@@ -83,16 +100,69 @@ pub const MAX_BOTTLENECKS: usize = 64;
 pub const MAX_DRIVERS: usize = 64;
 
 impl Model {
-    /// Index of the input with this dotted name.
-    pub fn input_index(&self, name: &str) -> Option<usize> {
-        self.inputs.iter().position(|i| i.name == name)
+    /// The input with this dotted name.
+    pub fn input_id(&self, name: &str) -> Option<InputId> {
+        self.inputs
+            .iter()
+            .position(|i| i.name == name)
+            .map(|i| InputId(i as u32))
     }
 
-    /// Inputs that actually vary (not fixed numbers).
-    pub fn uncertain_inputs(&self) -> impl Iterator<Item = (usize, &Input)> {
+    /// Every input with its id, in model order.
+    pub fn inputs(&self) -> impl Iterator<Item = (InputId, &Input)> {
         self.inputs
             .iter()
             .enumerate()
-            .filter(|(_, i)| !i.dist.is_fixed())
+            .map(|(i, input)| (InputId(i as u32), input))
+    }
+
+    /// Inputs that actually vary (not fixed numbers).
+    pub fn uncertain_inputs(&self) -> impl Iterator<Item = (InputId, &Input)> {
+        self.inputs().filter(|(_, i)| !i.dist.is_fixed())
+    }
+}
+
+impl std::ops::Index<InputId> for Model {
+    type Output = Input;
+    fn index(&self, id: InputId) -> &Input {
+        &self.inputs[id.index()]
+    }
+}
+
+/// Builds the input list of a model: each input added once, given the next id.
+#[derive(Clone, Debug, Default)]
+pub struct Inputs {
+    list: Vec<Input>,
+}
+
+impl Inputs {
+    /// Add an input and return its id.
+    pub fn add(&mut self, name: String, dist: Dist) -> InputId {
+        self.list.push(Input {
+            name,
+            dist,
+            correlated: false,
+        });
+        InputId((self.list.len() - 1) as u32)
+    }
+
+    pub fn get(&self, id: InputId) -> &Input {
+        &self.list[id.index()]
+    }
+
+    pub fn get_mut(&mut self, id: InputId) -> &mut Input {
+        &mut self.list[id.index()]
+    }
+
+    /// Every input with its id, in the order added.
+    pub fn iter(&self) -> impl Iterator<Item = (InputId, &Input)> {
+        self.list
+            .iter()
+            .enumerate()
+            .map(|(i, input)| (InputId(i as u32), input))
+    }
+
+    pub fn into_vec(self) -> Vec<Input> {
+        self.list
     }
 }

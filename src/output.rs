@@ -1,4 +1,5 @@
-//! The one place that writes result files, atomically and as one set.
+//! The one place that writes: result files, atomically and as one set, and standard
+//! output.
 //!
 //! A run's files are first written in full into a hidden staging folder beside the
 //! output folder (`.NAME.agi-timelines-new-PID`), each flushed to disk. Then:
@@ -33,6 +34,17 @@ pub const KNOWN_OUTPUTS: &[&str] = &[
     "compare-chart.svg",
     "compare-chart.png",
 ];
+
+/// Write `bytes` to stdout. A closed pipe (`| head`) is not an error: the reader has
+/// all it wanted. Any other failure (a full disk, `> /dev/full`) is, so that a script
+/// never takes lost output for success.
+pub fn write_stdout(bytes: &[u8]) -> io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e),
+        _ => Ok(()),
+    }
+}
 
 /// Test hook: milliseconds to pause after staging each file, so a test can kill the
 /// process mid-write. Unset in normal use.

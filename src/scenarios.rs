@@ -1,8 +1,11 @@
 //! The shipped scenarios, embedded in the binary so a run needs no file and works from
-//! any folder. Their sources are the files in `priors/`, each number cited there.
+//! any folder (their sources are the files in `priors/`, each number cited there), and
+//! how a SCENARIO argument becomes a validated model.
 
 use crate::model::Model;
-use crate::priors::{PriorsError, parse_model};
+use crate::priors::{PriorsError, load_model_with_text, parse_model, suggest};
+use std::ffi::OsStr;
+use std::path::PathBuf;
 
 /// A scenario shipped inside the binary.
 #[derive(Clone, Copy, Debug)]
@@ -44,4 +47,67 @@ impl Shipped {
     pub fn description(&self) -> String {
         self.model().map(|m| m.description).unwrap_or_default()
     }
+}
+
+/// A validated scenario and where its priors came from.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub model: Model,
+    /// `builtin:<name>` or the path as given.
+    pub source: String,
+    /// The exact text that was validated (recorded in manifests and shard files).
+    pub text: String,
+}
+
+/// Why a SCENARIO argument gave no model.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// Neither a shipped scenario nor an existing file; the message says which was meant.
+    #[error("{0}")]
+    NotFound(String),
+    /// The priors file (or shipped scenario) did not validate.
+    #[error(transparent)]
+    Priors(#[from] PriorsError),
+}
+
+/// Resolve a SCENARIO argument. A value containing a path separator or ending in
+/// `.toml` is always a file; a bare word is a shipped scenario when one has that name,
+/// else a file. `None` is the built-in default.
+pub fn load(arg: Option<&OsStr>) -> Result<Loaded, LoadError> {
+    let arg = arg.unwrap_or(OsStr::new(DEFAULT));
+    // A path need not be UTF-8; a shipped name always is.
+    if let Some(name) = arg.to_str()
+        && !looks_like_path(name)
+        && let Some(s) = find(name)
+    {
+        return Ok(Loaded {
+            model: s.model()?,
+            source: format!("builtin:{}", s.name),
+            text: s.text.to_string(),
+        });
+    }
+    let path = PathBuf::from(arg);
+    if !path.exists() {
+        let shown = path.display().to_string();
+        return Err(LoadError::NotFound(if looks_like_path(&shown) {
+            format!("cannot read priors file `{shown}`: no such file")
+        } else {
+            let names: Vec<&str> = SHIPPED.iter().map(|s| s.name).collect();
+            format!(
+                "no shipped scenario or priors file named `{shown}`{}; shipped scenarios: {}",
+                suggest(&shown, names.iter().copied()),
+                names.join(", ")
+            )
+        }));
+    }
+    let (model, text) = load_model_with_text(&path)?;
+    Ok(Loaded {
+        model,
+        source: path.display().to_string(),
+        text,
+    })
+}
+
+fn looks_like_path(s: &str) -> bool {
+    s.contains('/') || s.contains('\\') || s.ends_with(".toml")
 }

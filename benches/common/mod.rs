@@ -16,11 +16,12 @@
 
 #![allow(dead_code)] // each bench binary uses a different subset
 
-use agi_timelines::dist::Dist;
-use agi_timelines::engine::{RunSpec, Tally, run_trajectory};
-use agi_timelines::histogram::{BinWidth, Grid};
+use agi_timelines::dist::{Dist, Family};
+use agi_timelines::engine::{RunSpec, run_trajectory};
 use agi_timelines::model::Model;
 use agi_timelines::scenarios::SHIPPED;
+use agi_timelines::tally::Tally;
+use agi_timelines::tally::{BinWidth, Grid};
 use agi_timelines::trajectory::{Trajectory, draw_fired};
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
@@ -53,7 +54,7 @@ impl<'m> Simulator<'m> {
         Simulator {
             model,
             traj: Trajectory::new(model),
-            tally: Tally::new(model, &spec),
+            tally: Tally::new(model, &spec.tally),
             spec,
         }
     }
@@ -122,20 +123,20 @@ impl VariateCounts {
     }
 
     fn add(&mut self, d: &Dist) {
-        match d {
-            Dist::Fixed(_) => {}
-            Dist::Uniform { .. } | Dist::Triangular { .. } => self.uniform += 1,
-            Dist::Normal { .. } => self.normal += 1,
-            Dist::LogNormal { .. } => self.lognormal += 1,
-            Dist::Beta { .. } => self.beta += 1,
+        match d.family() {
+            Family::Fixed => {}
+            Family::Uniform | Family::Triangular => self.uniform += 1,
+            Family::Normal => self.normal += 1,
+            Family::LogNormal => self.lognormal += 1,
+            Family::Beta => self.beta += 1,
             // One uniform picks the component, then the first component's variates
             // (the shipped mixtures have components of one family).
-            Dist::Mixture { components, .. } => {
+            Family::Mixture => {
                 self.uniform += 1;
-                self.add(&components[0]);
+                self.add(&d.mixture_parts().expect("a mixture").0[0]);
             }
             // Counted as the inner family: the limit if truncation were free.
-            Dist::Truncated { inner, .. } => self.add(inner),
+            Family::Truncated => self.add(d.truncated_inner().expect("a truncation")),
         }
     }
 

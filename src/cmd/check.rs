@@ -1,6 +1,7 @@
 //! `agi-timelines check SCENARIO...`: validate priors files without running them.
 
-use crate::cli::{BadInput, load_scenario};
+use super::BadInput;
+use crate::scenarios::load;
 
 #[derive(clap::Args, Debug)]
 #[command(
@@ -20,7 +21,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut failed = 0;
     for arg in &args.scenarios {
         let s = arg.to_string_lossy();
-        match load_scenario(Some(arg)) {
+        match load(Some(arg)) {
             Ok(l) => {
                 for w in &l.model.warnings {
                     eprintln!("{s}: warning: {w}");

@@ -14,13 +14,13 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let mut cmd = crate::cli::Cli::command();
+    let mut cmd = super::Cli::command();
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "agi-timelines", &mut out);
     if args.shell == Shell::Bash {
         out = fix_bash_case_labels(&out);
     }
-    crate::cli::write_stdout(&out)?;
+    super::write_stdout(&out)?;
     Ok(())
 }
 

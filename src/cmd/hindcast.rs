@@ -1,7 +1,7 @@
 //! `agi-timelines hindcast [SCENARIO]`: check a scenario's rates against GPT-2 -> GPT-4.
 
-use crate::cli::load_scenario;
 use crate::hindcast::{GPT2, GPT4, hindcast, quantile, share_within};
+use crate::scenarios::load;
 
 #[derive(clap::Args, Debug)]
 #[command(
@@ -25,7 +25,7 @@ pub struct Args {
     pub base: Vec<String>,
     /// Samples to draw (like `run -n`: 200000, 2e5, 200k; at most 10M, as the
     /// hindcast keeps every sample to take quantiles).
-    #[arg(short = 'n', long, default_value = "200k", value_parser = crate::cli::parse_count)]
+    #[arg(short = 'n', long, default_value = "200k", value_parser = super::flags::parse_count)]
     pub samples: u64,
     /// Random seed (the same seed gives the same figures).
     #[arg(long, default_value_t = 1)]
@@ -33,16 +33,16 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let l = load_scenario(args.scenario.as_deref())?;
+    let l = load(args.scenario.as_deref())?;
     if !(args.to > args.from) {
-        return Err(crate::cli::BadInput(format!(
+        return Err(super::BadInput(format!(
             "--to ({}) must be after --from ({})",
             args.to, args.from
         ))
         .into());
     }
     if args.samples > 10_000_000 {
-        return Err(crate::cli::BadInput(format!(
+        return Err(super::BadInput(format!(
             "-n {}: the hindcast keeps every sample; use at most 10M",
             args.samples
         ))
@@ -50,7 +50,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     for b in &args.base {
         if !l.model.drivers.iter().any(|d| &d.name == b) {
-            return Err(crate::cli::BadInput(format!(
+            return Err(super::BadInput(format!(
                 "--base: `{b}` is not a driver of `{}`",
                 l.model.name
             ))
@@ -59,7 +59,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let (lo, hi) = (args.band[0], args.band[1]);
     if !(lo.is_finite() && hi.is_finite() && lo < hi) {
-        return Err(crate::cli::BadInput(format!(
+        return Err(super::BadInput(format!(
             "--band needs two finite numbers LO < HI, got {lo} {hi}"
         ))
         .into());
@@ -101,5 +101,5 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         share_within(&h.base, f64::NEG_INFINITY, lo - 1e-12) * 100.0,
         share_within(&h.base, hi + 1e-12, f64::INFINITY) * 100.0,
     ));
-    crate::cli::write_stdout(s.as_bytes())
+    super::write_stdout(s.as_bytes())
 }

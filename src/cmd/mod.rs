@@ -1,155 +1,112 @@
-//! One module per subcommand, each with its clap `Args` and one `run` function.
+//! The command line: one module per subcommand, each with its clap `Args` and one `run`
+//! function; [`flags`] holds the flags they share and turns them into one run
+//! configuration; [`progress`] the progress bar and Ctrl-C. [`main`] parses, dispatches
+//! and maps errors to exit codes.
 
 pub mod check;
 pub mod compare;
 pub mod completions;
+pub mod flags;
 pub mod hindcast;
 pub mod merge;
+pub mod progress;
 pub mod run;
 pub mod scenarios;
 
-use crate::cli::BadInput;
-
-/// The `-j/--threads` value: at least 1; default all cores.
-pub fn threads(requested: Option<usize>) -> Result<usize, BadInput> {
-    match requested {
-        Some(0) => Err(BadInput("--threads must be at least 1".into())),
-        Some(t) => Ok(t),
-        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
-    }
-}
-
-use crate::engine::{self, Monitor, RunSpec, Tally};
-use crate::model::Model;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::IsTerminal;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
-
-/// Set by the Ctrl-C handler; the engine checks it once per chunk.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+use crate::VERSION;
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
 
 /// Exit code after Ctrl-C (128 + SIGINT), as shells expect.
 pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// Bad input or usage: exit code 2 (anything else is 1).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BadInput(pub String);
 
 /// The run was stopped by Ctrl-C; nothing was written.
 #[derive(Debug, thiserror::Error)]
 #[error("interrupted by Ctrl-C; no results were written (earlier results are untouched)")]
 pub struct Interrupted;
 
-/// Install the Ctrl-C handler: the first press stops the run at the next chunk
-/// (within milliseconds) without writing anything; a second press exits at once.
-pub fn install_interrupt_handler() {
-    let _ = ctrlc::set_handler(|| {
-        if INTERRUPTED.swap(true, Ordering::SeqCst) {
-            std::process::exit(EXIT_INTERRUPTED as i32);
-        }
-    });
+#[derive(Parser, Debug)]
+#[command(
+    name = "agi-timelines",
+    version = VERSION,
+    about = "Monte Carlo forecasts of the year AGI arrives, from priors on compute, algorithms and unhobbling.",
+    long_about = "Monte Carlo forecasts of the year AGI arrives.\n\n\
+        Each trajectory draws every input from its prior (a TOML priors file), counts the OOMs of \
+        effective compute above GPT-4 that growth drivers add, slows them with bottlenecks, and \
+        records when an uncertain threshold is crossed. Results are CSV histograms and summaries.\n\n\
+        Exit codes: 0 ok, 2 bad input or usage, 130 interrupted (Ctrl-C), 1 anything else.",
+    after_help = "Examples:\n  agi-timelines run                      # the built-in default scenario, 1e6 trajectories\n  \
+        agi-timelines run skeptic -n 10M --seed 7\n  agi-timelines run my-priors.toml -o out/ --bin-width quarter\n  \
+        agi-timelines check my-priors.toml\n  agi-timelines scenarios --show epoch-trends > my-priors.toml"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
 }
 
-struct Live {
-    done: AtomicU64,
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Simulate a scenario; write histogram, summary, attribution (and sensitivity) CSVs, charts and a manifest.
+    Run(run::Args),
+    /// Run several scenarios with one seed; write long-format and side-by-side CSVs.
+    Compare(compare::Args),
+    /// Check a scenario's driver rates against the GPT-2 -> GPT-4 jump (4.5-6 OOM).
+    Hindcast(hindcast::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::Args),
+    /// Combine the shards of a run (`run --shard K/N`) into its full results.
+    Merge(merge::Args),
+    /// Validate priors files; exit 0 when all are valid, 2 otherwise.
+    Check(check::Args),
+    /// List the shipped scenarios, or print one with --show.
+    Scenarios(scenarios::Args),
 }
 
-impl Monitor for Live {
-    fn advance(&self, n: u64) {
-        self.done.fetch_add(n, Ordering::Relaxed);
-    }
-    fn cancelled(&self) -> bool {
-        INTERRUPTED.load(Ordering::Relaxed)
-    }
-}
-
-/// `seconds` as the progress bar shows time left: `45s`, `12m 05s`, `47h 03m`, `21d 4h`.
-fn time_left(seconds: f64) -> String {
-    let s = seconds.max(0.0).round() as u64;
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m {:02}s", s / 60, s % 60),
-        3600..172_800 => format!("{}h {:02}m", s / 3600, s % 3600 / 60),
-        _ => format!("{}d {}h", s / 86_400, s % 86_400 / 3600),
-    }
-}
-
-/// Run the simulation, with a progress bar on stderr when it is a terminal, the run
-/// takes over a second and `quiet` is off. The bar advances per chunk, from another
-/// thread, so it costs the workers nothing measurable.
-pub fn simulate(
-    model: &Model,
-    spec: &RunSpec,
-    threads: usize,
-    quiet: bool,
-    label: &str,
-) -> anyhow::Result<Tally> {
-    let live = Live {
-        done: AtomicU64::new(0),
+/// Parse the command line, run the command, and turn its result into an exit code:
+/// 0 ok, 2 bad input or usage, 130 interrupted, 1 anything else.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    progress::install_interrupt_handler();
+    let result = match cli.command {
+        Command::Run(a) => run::run(a),
+        Command::Check(a) => check::run(a),
+        Command::Compare(a) => compare::run(a),
+        Command::Merge(a) => merge::run(a),
+        Command::Completions(a) => completions::run(a),
+        Command::Hindcast(a) => hindcast::run(a),
+        Command::Scenarios(a) => scenarios::run(a),
     };
-    let show = !quiet && std::io::stderr().is_terminal();
-    let total = spec.shard.chunks(engine::chunk_count(spec.trajectories));
-    let total = (total.end * engine::CHUNK_SIZE).min(spec.trajectories)
-        - (total.start * engine::CHUNK_SIZE);
-    let finished = AtomicBool::new(false);
-    let result = std::thread::scope(|s| {
-        let ticker = show.then(|| {
-            s.spawn(|| {
-                let began = Instant::now();
-                let mut bar: Option<ProgressBar> = None;
-                while !finished.load(Ordering::Acquire) {
-                    std::thread::park_timeout(Duration::from_millis(100));
-                    if bar.is_none() && began.elapsed() > Duration::from_secs(1) {
-                        let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-                        b.set_style(
-                            ProgressStyle::with_template(
-                                "{prefix} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} trajectories, {msg} left",
-                            )
-                            .expect("valid template"),
-                        );
-                        b.set_prefix(label.to_string());
-                        bar = Some(b);
-                    }
-                    if let Some(b) = &bar {
-                        let done = live.done.load(Ordering::Relaxed);
-                        b.set_position(done);
-                        // The rate since the start, and the time left at that rate (the
-                        // bar's own estimate starts when the bar appears, a second in,
-                        // and read ~3x too fast on long runs).
-                        let rate = done as f64 / began.elapsed().as_secs_f64();
-                        let left = if rate > 0.0 {
-                            time_left((total - done.min(total)) as f64 / rate)
-                        } else {
-                            "?".to_string()
-                        };
-                        b.set_message(format!("{:.2} M/s, {left}", rate / 1e6));
-                    }
-                }
-                if let Some(b) = bar {
-                    b.finish_and_clear();
-                }
-            })
-        });
-        let r = engine::simulate_with_threads(model, spec, threads, &live);
-        finished.store(true, Ordering::Release);
-        if let Some(t) = ticker {
-            t.thread().unpark();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(exit_code(&e))
         }
-        r
-    });
-    match result? {
-        Some(t) => Ok(t),
-        None => Err(Interrupted.into()),
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn time_left_reads_naturally() {
-        use super::time_left;
-        assert_eq!(time_left(0.4), "0s");
-        assert_eq!(time_left(45.0), "45s");
-        assert_eq!(time_left(725.0), "12m 05s");
-        assert_eq!(time_left(47.0 * 3600.0 + 180.0), "47h 03m");
-        assert_eq!(time_left(57.0 * 3600.0), "2d 9h");
-        assert_eq!(time_left(21.0 * 86_400.0 + 4.0 * 3600.0), "21d 4h");
+/// Exit code for an error: 130 after Ctrl-C, 2 for bad input or usage, 1 otherwise.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    if err.is::<Interrupted>() {
+        EXIT_INTERRUPTED
+    } else if err.is::<BadInput>()
+        || err.is::<crate::priors::PriorsError>()
+        || err.is::<crate::scenarios::LoadError>()
+        || err.is::<crate::shard::ShardError>()
+    {
+        2
+    } else {
+        1
     }
+}
+
+/// Write `bytes` to stdout; a closed pipe is fine, any other failure is exit code 1.
+pub fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    crate::output::write_stdout(bytes)
+        .map_err(|e| anyhow::anyhow!("writing to standard output: {e}"))
 }

@@ -1,6 +1,6 @@
 //! `agi-timelines scenarios [--show NAME]`: list the shipped scenarios or print one.
 
-use crate::cli::BadInput;
+use super::BadInput;
 use crate::scenarios::{DEFAULT, SHIPPED, find};
 
 #[derive(clap::Args, Debug)]
@@ -35,5 +35,5 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             t
         }
     };
-    crate::cli::write_stdout(text.as_bytes())
+    super::write_stdout(text.as_bytes())
 }

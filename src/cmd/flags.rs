@@ -1,0 +1,213 @@
+//! The flags commands share, spelled once, and their resolution into one run
+//! configuration before any work starts: trajectory counts, bin widths, shards, the
+//! seed, the thread count and the output folder (with the rules for `-o -`).
+
+use super::BadInput;
+use crate::engine::Shard;
+use crate::output;
+use crate::tally::BinWidth;
+use std::path::{Path, PathBuf};
+
+/// Flags shared by `run` and `compare`, spelled once.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SimFlags {
+    /// Trajectories to simulate (per scenario): 1000000, 1e6, 1_000_000, 10M, 2.5k.
+    #[arg(short = 'n', long = "trajectories", default_value = "1000000", value_parser = parse_count)]
+    pub trajectories: u64,
+
+    /// Random seed (a 64-bit integer). Omitted: one is picked, printed and recorded.
+    #[arg(long)]
+    pub seed: Option<u64>,
+
+    /// Histogram bin width in years: 1, 5, 0.25, 1/12, or year, quarter, month, week, day.
+    #[arg(long = "bin-width", value_name = "YEARS", default_value = "1", value_parser = parse_bin_width)]
+    pub bin_width: BinWidth,
+
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(short = 'j', long = "threads")]
+    pub threads: Option<usize>,
+
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Where results go.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Out {
+    /// A results folder, checked to be usable.
+    Dir(PathBuf),
+    /// `-o -`: the histogram to standard output, no files.
+    Stdout,
+}
+
+/// The shared flags resolved: what every simulating command needs before sampling.
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    pub trajectories: u64,
+    pub seed: u64,
+    /// Whether the seed was picked rather than given.
+    pub seed_picked: bool,
+    pub bin_width: BinWidth,
+    pub threads: usize,
+    pub quiet: bool,
+    pub out: Out,
+}
+
+/// What a command allows for `-o`.
+pub struct OutRules<'a> {
+    /// The folder used when `-o` is not given.
+    pub default: PathBuf,
+    /// `None` when `-o -` is allowed; else why it is not.
+    pub stdout_refused: Option<&'a str>,
+    /// Printed with a picked seed: "this run", "this comparison".
+    pub what: &'a str,
+}
+
+impl SimFlags {
+    /// Resolve the flags, in this order: threads, the output (`-o -` rules, then the
+    /// folder is checked to be usable), then the seed (picked and printed when not
+    /// given). Nothing is written.
+    pub fn resolve(&self, out: Option<&Path>, rules: OutRules) -> Result<RunConfig, BadInput> {
+        let threads = threads(self.threads)?;
+        let out = match out {
+            Some(p) if p == Path::new("-") => match rules.stdout_refused {
+                Some(why) => return Err(BadInput(why.to_string())),
+                None => Out::Stdout,
+            },
+            Some(p) => Out::Dir(p.to_path_buf()),
+            None => Out::Dir(rules.default),
+        };
+        if let Out::Dir(dir) = &out {
+            prepare_dir(dir)?;
+        }
+        let (seed, seed_picked) = match self.seed {
+            Some(s) => (s, false),
+            None => (rand::random::<u64>(), true),
+        };
+        if seed_picked && !self.quiet {
+            eprintln!(
+                "seed: {seed} (pass --seed {seed} to reproduce {})",
+                rules.what
+            );
+        }
+        Ok(RunConfig {
+            trajectories: self.trajectories,
+            seed,
+            seed_picked,
+            bin_width: self.bin_width,
+            threads,
+            quiet: self.quiet,
+            out,
+        })
+    }
+}
+
+/// Check that `dir` can receive results (see [`output::prepare_dir`]), as bad input.
+pub fn prepare_dir(dir: &Path) -> Result<(), BadInput> {
+    output::prepare_dir(dir)
+        .map_err(|e| BadInput(format!("cannot write results to {}: {e}", dir.display())))
+}
+
+/// The `-j/--threads` value: at least 1; default all cores.
+pub fn threads(requested: Option<usize>) -> Result<usize, BadInput> {
+    match requested {
+        Some(0) => Err(BadInput("--threads must be at least 1".into())),
+        Some(t) => Ok(t),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
+}
+
+/// Parse `K/N` with 1 <= K <= N.
+pub fn parse_shard(s: &str) -> Result<Shard, String> {
+    let bad = || format!("`{s}` is not a shard: use K/N with 1 <= K <= N, e.g. 3/8");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let k: u64 = k.trim().parse().map_err(|_| bad())?;
+    let n: u64 = n.trim().parse().map_err(|_| bad())?;
+    if k < 1 || k > n {
+        return Err(bad());
+    }
+    Ok(Shard { index: k, count: n })
+}
+
+pub fn parse_bin_width(s: &str) -> Result<BinWidth, String> {
+    BinWidth::parse(s).map_err(|e| e.0)
+}
+
+/// Parse a trajectory count: `1000000`, `1e6`, `1_000_000`, `10M`, `2.5k`, `1G`.
+pub fn parse_count(s: &str) -> Result<u64, String> {
+    let t = s.trim().replace('_', "");
+    let (num, mult) = match t.chars().last() {
+        Some('k' | 'K') => (&t[..t.len() - 1], 1e3),
+        Some('m' | 'M') => (&t[..t.len() - 1], 1e6),
+        Some('g' | 'G' | 'b' | 'B') => (&t[..t.len() - 1], 1e9),
+        Some('t' | 'T') => (&t[..t.len() - 1], 1e12),
+        _ => (t.as_str(), 1.0),
+    };
+    let bad =
+        || format!("`{s}` is not a trajectory count: use e.g. 1000000, 1e6, 1_000_000, 10M, 2.5k");
+    if num.is_empty() {
+        return Err(bad());
+    }
+    // Exact integer path first, so counts above 2^53 stay exact.
+    if mult == 1.0
+        && let Ok(n) = num.parse::<u64>()
+    {
+        return if n == 0 {
+            Err("the trajectory count must be at least 1".into())
+        } else {
+            Ok(n)
+        };
+    }
+    let x: f64 = num.parse().map_err(|_| bad())?;
+    let v = x * mult;
+    if !v.is_finite() || v < 1.0 {
+        return Err(if v.is_finite() && v >= 0.0 {
+            "the trajectory count must be at least 1".into()
+        } else {
+            bad()
+        });
+    }
+    if v.fract() != 0.0 {
+        return Err(format!("`{s}` is not a whole number of trajectories"));
+    }
+    if v >= u64::MAX as f64 {
+        return Err(format!(
+            "`{s}` trajectories is more than this program can count (2^64)"
+        ));
+    }
+    Ok(v as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_in_every_spelling() {
+        for (s, n) in [
+            ("1000000", 1_000_000u64),
+            ("1e6", 1_000_000),
+            ("1_000_000", 1_000_000),
+            ("10M", 10_000_000),
+            ("2.5k", 2_500),
+            ("1G", 1_000_000_000),
+            ("18446744073709551615", u64::MAX),
+        ] {
+            assert_eq!(parse_count(s), Ok(n), "{s}");
+        }
+        for s in [
+            "0",
+            "-5",
+            "1.5",
+            "abc",
+            "",
+            "1e30",
+            "nan",
+            "k",
+            "18446744073709551616",
+        ] {
+            assert!(parse_count(s).is_err(), "{s}");
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! Weighted mixtures: one uniform picks the component by its cumulative weight.
+
+use super::{Dist, DistError};
+use rand::{Rng, RngExt};
+
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Mixture {
+    pub(super) components: Vec<Dist>,
+    /// Normalised weights.
+    pub(super) weights: Vec<f64>,
+    /// Running sums of `weights`, the last exactly 1.
+    pub(super) cumulative: Vec<f64>,
+}
+
+impl Mixture {
+    /// Weights must be finite, >= 0, with a positive sum; they are relative.
+    pub(super) fn new(components: Vec<Dist>, weights: &[f64]) -> Result<Mixture, DistError> {
+        if components.is_empty() {
+            return Err(DistError::NoComponents);
+        }
+        if components.len() != weights.len() {
+            return Err(DistError::WeightCount {
+                components: components.len(),
+                weights: weights.len(),
+            });
+        }
+        for (i, &w) in weights.iter().enumerate() {
+            if !w.is_finite() || w < 0.0 {
+                return Err(DistError::BadWeight {
+                    position: i + 1,
+                    weight: w,
+                });
+            }
+        }
+        let total: f64 = weights.iter().sum();
+        if !(total > 0.0) {
+            return Err(DistError::NoWeight);
+        }
+        // Weights are relative: when huge finite weights (1e308, 1e308) overflow the sum,
+        // scale them by the largest first (other weights keep their exact arithmetic).
+        let weights: Vec<f64> = if total.is_finite() {
+            weights.iter().map(|w| w / total).collect()
+        } else {
+            let largest = weights.iter().fold(0.0_f64, |m, &w| m.max(w));
+            let total: f64 = weights.iter().map(|w| w / largest).sum();
+            weights.iter().map(|w| w / largest / total).collect()
+        };
+        let mut cumulative = Vec::with_capacity(weights.len());
+        let mut acc = 0.0;
+        for w in &weights {
+            acc += w;
+            cumulative.push(acc);
+        }
+        *cumulative.last_mut().unwrap() = 1.0;
+        Ok(Mixture {
+            components,
+            weights,
+            cumulative,
+        })
+    }
+
+    #[inline]
+    pub(super) fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        let u: f64 = rng.random();
+        let k = self
+            .cumulative
+            .iter()
+            .position(|&c| u < c)
+            .unwrap_or(self.cumulative.len() - 1);
+        self.components[k].sample(rng)
+    }
+
+    pub(super) fn support(&self) -> (f64, f64) {
+        self.components
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), c| {
+                let (a, b) = c.support();
+                (lo.min(a), hi.max(b))
+            })
+    }
+
+    pub(super) fn cdf(&self, x: f64) -> f64 {
+        self.components
+            .iter()
+            .zip(&self.weights)
+            .map(|(c, w)| w * c.cdf(x))
+            .sum::<f64>()
+            .min(1.0)
+    }
+
+    pub(super) fn cdf_left(&self, x: f64) -> f64 {
+        self.components
+            .iter()
+            .zip(&self.weights)
+            .map(|(c, w)| w * c.cdf_left(x))
+            .sum::<f64>()
+            .min(1.0)
+    }
+
+    pub(super) fn mean(&self) -> Option<f64> {
+        let mut m = 0.0;
+        for (c, w) in self.components.iter().zip(&self.weights) {
+            m += w * c.mean()?;
+        }
+        Some(m)
+    }
+}

@@ -1,0 +1,168 @@
+//! Located problems in a priors file, and how they are shown: `file:line:column: key
+//! `dotted.key`: message`, then the source line with a caret under the column.
+//!
+//! Problems are collected while the file is read ([`Collector`]), each with the byte
+//! span it is about, and turned into line, column and the source line only at the end,
+//! so every problem of a file is reported at once.
+
+use std::fmt;
+use std::ops::Range;
+
+/// One problem in a priors file, located.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostic {
+    pub line: usize,
+    pub column: usize,
+    /// Dotted key, e.g. `drivers.compute.rate.sd`; empty for whole-file problems.
+    pub key: String,
+    pub message: String,
+    /// The source line, for display (a window of it around the column when long).
+    pub source_line: String,
+    /// Characters of `source_line` before the caret that marks the column.
+    pub caret: usize,
+}
+
+/// A priors file that could not become a model: every problem found, located.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PriorsError {
+    pub file: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl std::error::Error for PriorsError {}
+
+impl fmt::Display for PriorsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.diagnostics.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            let key = if d.key.is_empty() {
+                String::new()
+            } else {
+                format!(" key `{}`:", d.key)
+            };
+            write!(
+                f,
+                "{}:{}:{}:{} {}",
+                self.file, d.line, d.column, key, d.message
+            )?;
+            if !d.source_line.is_empty() {
+                let gutter = d.line.to_string();
+                write!(f, "\n {gutter} | {}", d.source_line)?;
+                let pad = " ".repeat(gutter.len());
+                let caret_pad: String = d
+                    .source_line
+                    .chars()
+                    .take(d.caret)
+                    .map(|c| if c == '\t' { '\t' } else { ' ' })
+                    .collect();
+                write!(f, "\n {pad} | {caret_pad}^")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+pub(super) struct Collector<'t> {
+    pub(super) text: &'t str,
+    pub(super) diags: Vec<(Range<usize>, String, String)>,
+}
+
+impl Collector<'_> {
+    pub(super) fn error(&mut self, span: Range<usize>, key: &str, message: impl Into<String>) {
+        self.diags.push((span, key.to_string(), message.into()));
+    }
+
+    pub(super) fn into_error(self, file: &str) -> PriorsError {
+        let text = self.text;
+        let mut diagnostics: Vec<Diagnostic> = self
+            .diags
+            .into_iter()
+            .map(|(span, key, message)| {
+                let at = span.start.min(text.len());
+                let at = (0..=at)
+                    .rev()
+                    .find(|&i| text.is_char_boundary(i))
+                    .unwrap_or(0);
+                let line_start = text[..at].rfind('\n').map_or(0, |p| p + 1);
+                let line = text[..at].matches('\n').count() + 1;
+                let column = text[line_start..at].chars().count() + 1;
+                let line_end = text[at..].find('\n').map_or(text.len(), |p| at + p);
+                let source_line = text[line_start..line_end]
+                    .trim_end_matches('\r')
+                    .to_string();
+                // Long lines (a minified file) show 200 characters around the column.
+                let (source_line, caret) = if source_line.chars().count() > 200 {
+                    let skip = (column - 1).saturating_sub(100);
+                    let window: String = source_line.chars().skip(skip).take(200).collect();
+                    let more = source_line.chars().count() > skip + 200;
+                    match (skip > 0, more) {
+                        (true, true) => (format!("...{window}..."), column - 1 - skip + 3),
+                        (true, false) => (format!("...{window}"), column - 1 - skip + 3),
+                        (false, _) => (format!("{window}..."), column - 1),
+                    }
+                } else {
+                    (source_line, column - 1)
+                };
+                Diagnostic {
+                    line,
+                    column,
+                    key,
+                    message,
+                    source_line,
+                    caret,
+                }
+            })
+            .collect();
+        diagnostics.sort_by_key(|d| (d.line, d.column));
+        diagnostics.dedup();
+        PriorsError {
+            file: file.to_string(),
+            diagnostics,
+        }
+    }
+}
+
+/// missing after `=`, and typographic quotes pasted from a word processor.
+pub(super) fn syntax_hint(text: &str, at: usize) -> &'static str {
+    let rest = text.get(at..).unwrap_or("");
+    let line_rest = rest.split('\n').next().unwrap_or("").trim();
+    let before = text.get(..at).unwrap_or("").trim_end_matches([' ', '\t']);
+    if before.ends_with('=') && (line_rest.is_empty() || line_rest.starts_with('#')) {
+        " (the value after `=` is missing)"
+    } else if rest.starts_with(['\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}']) {
+        " (typographic quotes are not TOML quotes: use straight quotes \")"
+    } else {
+        ""
+    }
+}
+
+/// Levenshtein distance, for "did you mean" suggestions.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// ` (did you mean `x`?)` for the option closest to `word`, or an empty string.
+pub fn suggest<'a>(word: &str, options: impl IntoIterator<Item = &'a str>) -> String {
+    let lower = word.to_ascii_lowercase();
+    let best = options
+        .into_iter()
+        .map(|o| (edit_distance(&lower, o), o))
+        .filter(|(d, o)| *d <= 2.max(o.len() / 3) || o.starts_with(&lower) || lower.starts_with(o))
+        .min_by_key(|(d, _)| *d);
+    match best {
+        Some((_, o)) => format!(" (did you mean `{o}`?)"),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,183 @@
+//! Every output file of a run, a comparison or a merge, as `(name, bytes)`: pure
+//! functions of typed values (tallies, summaries, groups), formatted at the edge.
+//! Nothing here touches the file system ([`crate::output`] writes the set atomically),
+//! so every exporter is tested by comparing bytes.
+//!
+//! All CSV is plain ASCII, `.` decimals, no thousands separators, no exponents
+//! ([`crate::format`]).
+
+pub mod attribution;
+pub mod compare;
+pub mod histogram;
+pub mod manifest;
+pub mod sensitivity;
+pub mod summary;
+
+pub use compare::CompareReport;
+pub use histogram::histogram_csv;
+pub use manifest::Manifest;
+pub use summary::{BY_YEARS, PERCENTILES, Summary, Value};
+
+use crate::chart::{self, ChartError, ChartInput};
+use crate::engine::RunSpec;
+use crate::scenarios::Loaded;
+use crate::tally::{AttributionGroup, BinWidth, SensitivityRow, Tally};
+use std::path::Path;
+
+/// A finished run (or a merge of shards) and everything its results say.
+pub struct RunReport<'a> {
+    pub loaded: &'a Loaded,
+    pub spec: &'a RunSpec,
+    pub tally: &'a Tally,
+    pub bin_width: BinWidth,
+    pub summary: Summary,
+    pub attribution: Vec<AttributionGroup>,
+    pub sensitivity: Option<Vec<SensitivityRow>>,
+}
+
+/// How a run was carried out, for the manifest and the first line on stdout.
+#[derive(Clone, Debug)]
+pub struct RunContext {
+    /// Worker threads; 0 for a merge, which ran nothing itself.
+    pub threads: usize,
+    pub elapsed: f64,
+    pub started: u64,
+    /// `1/1` for a whole run, `merged from N shards` for a merge.
+    pub shard_label: String,
+    /// Whether to draw `chart.svg` and `chart.png`.
+    pub chart: bool,
+}
+
+impl<'a> RunReport<'a> {
+    pub fn new(
+        loaded: &'a Loaded,
+        spec: &'a RunSpec,
+        tally: &'a Tally,
+        bin_width: BinWidth,
+    ) -> Self {
+        let model = &loaded.model;
+        let sensitivity = match (&tally.sensitivity, &spec.tally.sensitivity) {
+            (Some(t), Some(s)) => Some(t.rows(model, s, &spec.tally.coarse)),
+            _ => None,
+        };
+        RunReport {
+            loaded,
+            spec,
+            tally,
+            bin_width,
+            summary: Summary::new(model, tally, spec.seed),
+            attribution: tally.attribution.groups(model, &spec.tally.coarse),
+            sensitivity,
+        }
+    }
+
+    /// Every result file, the manifest last.
+    pub fn files(&self, cx: &RunContext) -> Result<Vec<(&'static str, Vec<u8>)>, ChartError> {
+        let model = &self.loaded.model;
+        let mut files: Vec<(&'static str, Vec<u8>)> = vec![
+            (
+                "histogram.csv",
+                histogram_csv(&self.tally.histogram, self.bin_width),
+            ),
+            ("summary.csv", self.summary.csv()),
+            (
+                "attribution.csv",
+                attribution::attribution_csv(&self.attribution, model.horizon),
+            ),
+        ];
+        if let Some(rows) = &self.sensitivity {
+            files.push((
+                "sensitivity.csv",
+                sensitivity::sensitivity_csv(rows, model.horizon),
+            ));
+        }
+        if cx.chart {
+            let input = ChartInput::from_run(model, self.tally, self.bin_width, self.spec.seed);
+            files.push(("chart.svg", chart::chart_svg(&input)));
+            files.push(("chart.png", chart::chart_png(&input)?));
+        }
+        let mut outputs: Vec<String> = files.iter().map(|(n, _)| n.to_string()).collect();
+        outputs.push("manifest.json".into());
+        files.push(("manifest.json", self.manifest(cx, outputs).json()));
+        Ok(files)
+    }
+
+    fn manifest(&self, cx: &RunContext, outputs: Vec<String>) -> Manifest {
+        let model = &self.loaded.model;
+        let spec = self.spec;
+        let source = &self.loaded.source;
+        let scenario_arg = if source.starts_with("builtin:") {
+            model.name.clone()
+        } else {
+            source.clone()
+        };
+        let sensitivity = self.sensitivity.is_some();
+        Manifest {
+            scenario: Some(model.name.clone()),
+            priors_source: Some(source.clone()),
+            shard: Some(cx.shard_label.clone()),
+            sensitivity: Some(sensitivity),
+            started_unix_seconds: Some(cx.started),
+            rerun: Some(format!(
+                "agi-timelines run {scenario_arg} -n {} --seed {} --bin-width {}{}",
+                spec.trajectories,
+                spec.seed,
+                self.bin_width,
+                if sensitivity { " --sensitivity" } else { "" }
+            )),
+            outputs,
+            priors: Some(self.loaded.text.clone()),
+            ..Manifest::new(
+                spec.seed,
+                spec.trajectories,
+                self.bin_width.to_string(),
+                cx.threads,
+            )
+            .elapsed(cx.elapsed)
+        }
+    }
+
+    /// What `run` and `merge` print: how the run went, the summary, the attribution and
+    /// sensitivity tables, and where the files went.
+    pub fn text(&self, cx: &RunContext, out_dir: &Path, names: &[&str]) -> String {
+        let model = &self.loaded.model;
+        let spec = self.spec;
+        // A merge ran nothing itself (threads 0): no speed to report.
+        let how = if cx.threads == 0 {
+            "merged from shards".to_string()
+        } else {
+            let rate = spec.trajectories as f64 / cx.elapsed.max(1e-9);
+            format!(
+                "{} threads, {:.2} s ({:.1} M trajectories/s)",
+                cx.threads,
+                cx.elapsed,
+                rate / 1e6
+            )
+        };
+        let mut text = format!(
+            "agi-timelines {}: scenario `{}`, {} trajectories, seed {}, {how}\n\n{}",
+            env!("CARGO_PKG_VERSION"),
+            model.name,
+            spec.trajectories,
+            spec.seed,
+            self.summary.text(model, self.tally),
+        );
+        if !model.bottlenecks.is_empty() {
+            text.push('\n');
+            text.push_str(&attribution::attribution_text(
+                &self.attribution,
+                model.horizon,
+            ));
+        }
+        if let Some(rows) = &self.sensitivity {
+            text.push('\n');
+            text.push_str(&sensitivity::sensitivity_text(rows, model.horizon, 10));
+        }
+        text.push_str(&format!(
+            "\nWrote {}/{{{}}}\n",
+            out_dir.display(),
+            names.join(", ")
+        ));
+        text
+    }
+}

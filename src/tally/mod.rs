@@ -1,0 +1,104 @@
+//! What a run accumulates, trajectory by trajectory: integer counts on calendar-aligned
+//! grids, never sample arrays, so memory is fixed by the grids and tallies merge across
+//! threads and machines in any order without changing a byte.
+//!
+//! - [`grid`]: bin widths, the fine and coarse grids, quantiles over counts;
+//! - [`histogram`]: the arrival histogram (the fine grid);
+//! - [`attribution`]: arrivals by which bottlenecks fired (the coarse grid);
+//! - [`sensitivity`]: arrivals by input rank buckets (the coarse grid);
+//! - [`Tally`]: all of a run's tallies together, and their merge.
+
+pub mod attribution;
+pub mod grid;
+pub mod histogram;
+pub mod sensitivity;
+
+pub use attribution::{AttributionGroup, AttributionTally};
+pub use grid::{BinWidth, BinWidthError, Grid};
+pub use histogram::{ArrivalHistogram, BinRow};
+pub use sensitivity::{SensitivityRow, SensitivitySpec, SensitivityTally};
+
+use crate::model::Model;
+
+/// The grids and options a run's tallies are built with, fixed before the first
+/// trajectory.
+#[derive(Clone, Debug)]
+pub struct TallySpec {
+    /// The fine grid of the arrival histogram.
+    pub grid: Grid,
+    /// The coarse grid of sensitivity and attribution.
+    pub coarse: Grid,
+    /// Input rank cuts, when sensitivity is requested.
+    pub sensitivity: Option<SensitivitySpec>,
+}
+
+impl TallySpec {
+    /// Tallies on the fine grid `grid`; sensitivity off.
+    pub fn new(model: &Model, grid: Grid) -> TallySpec {
+        TallySpec {
+            grid,
+            coarse: Grid::coarse(model.start, model.horizon),
+            sensitivity: None,
+        }
+    }
+
+    /// Turn sensitivity analysis on.
+    pub fn with_sensitivity(mut self, model: &Model) -> TallySpec {
+        self.sensitivity = Some(SensitivitySpec::new(model));
+        self
+    }
+}
+
+/// Everything a run accumulates. Integer-only, so merging is order-free.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Tally {
+    pub histogram: ArrivalHistogram,
+    /// Arrivals by which bottlenecks fired (which also gives how often each fired:
+    /// [`Tally::fired`]).
+    pub attribution: AttributionTally,
+    /// Arrivals by input rank buckets, when sensitivity was requested.
+    pub sensitivity: Option<SensitivityTally>,
+}
+
+impl Tally {
+    pub fn new(model: &Model, spec: &TallySpec) -> Tally {
+        Tally {
+            histogram: ArrivalHistogram::new(spec.grid),
+            attribution: AttributionTally::new(model, &spec.coarse),
+            sensitivity: spec
+                .sensitivity
+                .as_ref()
+                .map(|s| SensitivityTally::new(s, &spec.coarse)),
+        }
+    }
+
+    /// Record one trajectory: its arrival, which bottlenecks fired, and (with
+    /// sensitivity) its drawn inputs.
+    #[inline]
+    pub fn record(&mut self, spec: &TallySpec, arrival: Option<f64>, fired: u64, inputs: &[f64]) {
+        self.histogram.record(arrival);
+        let cell = spec.coarse.cell_or_beyond(arrival);
+        self.attribution.record(cell, fired);
+        if let (Some(st), Some(ss)) = (&mut self.sensitivity, &spec.sensitivity) {
+            st.record(ss, cell, inputs);
+        }
+    }
+
+    pub fn merge(mut self, other: Tally) -> Tally {
+        self.histogram.merge(&other.histogram);
+        self.attribution.merge(&other.attribution);
+        if let (Some(a), Some(b)) = (&mut self.sensitivity, &other.sensitivity) {
+            a.merge(b);
+        }
+        self
+    }
+
+    pub fn trajectories(&self) -> u64 {
+        self.histogram.total()
+    }
+
+    /// Trajectories in which each bottleneck fired, read off the attribution counts.
+    pub fn fired(&self) -> Vec<u64> {
+        self.attribution.fired()
+    }
+}
