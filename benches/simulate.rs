@@ -4,8 +4,8 @@
 //! - `trajectory/<scenario>`: per-trajectory cost of each shipped scenario, as
 //!   `simulator` (draw, walk, record: the engine's inner loop), `baseline` (the same
 //!   inputs drawn with `Dist::sample`, no walk, trivial binning) and `bare-kernel` (the
-//!   same primitive variates with no dispatch at all) and `walk4-kernel` (the issue's
-//!   own yardstick: those variates, a 4-segment linear walk, a bin; see `common/mod.rs`).
+//!   same primitive variates with no dispatch at all) and `walk4-kernel` (a minimal
+//!   model: those variates, a 4-segment linear walk, a bin; see `common/mod.rs`).
 //! - `run`: whole runs of the default scenario through
 //!   `engine::simulate_with_threads`, 1e6 and 1e7 trajectories on 1 and 2 threads.
 //! - `dist`: one `Dist::sample` of each family.

@@ -2,7 +2,7 @@
 //!
 //! For each scenario (the shipped ones, or priors files given as arguments), each round
 //! times one batch of the `simulator`, then of the `baseline` kernel, the `bare-kernel`
-//! and the issue's `walk4` kernel (see `common/mod.rs`), one after the other on the same
+//! and the `walk4` kernel (see `common/mod.rs`), one after the other on the same
 //! thread. Load
 //! from other processes then hits all three alike, and the per-round ratio
 //! simulator/baseline is far steadier than a ratio of two medians taken minutes apart.

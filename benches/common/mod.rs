@@ -1,7 +1,7 @@
 //! Shared by the benchmarks: the three per-trajectory kernels that are compared.
 //!
 //! - [`Simulator`]: what the engine does per trajectory (draw, walk, record).
-//! - [`Baseline`]: the *baseline kernel* of the performance issue: draw every input of
+//! - [`Baseline`]: the *baseline kernel*: draw every input of
 //!   the model with its own `Dist::sample` (same number of variates, same families, same
 //!   order, plus the bottlenecks' Bernoulli draws) and bin a trivial function of them,
 //!   with no model walk. The simulator's time divided by this one is "the ratio to
@@ -9,10 +9,10 @@
 //! - [`BareKernel`]: a stricter yardstick: the same primitive variates (uniform, normal,
 //!   lognormal, beta) drawn family by family in straight loops, with no `Dist` dispatch,
 //!   mixture selection or truncation logic at all: the random-number limit.
-//! - [`WalkKernel`]: the performance issue's own hand-written yardstick, rebuilt at the
+//! - [`WalkKernel`]: a hand-written yardstick, rebuilt at the
 //!   scenario's variate counts: the bare kernel's draws, then a walk over 4 linear
 //!   segments and a binned crossing year. What a minimal model costs on top of its
-//!   random numbers (the issue measured ~160 ns against ~105 ns for its draws alone).
+//!   random numbers.
 
 #![allow(dead_code)] // each bench binary uses a different subset
 
@@ -214,7 +214,7 @@ pub fn bench_rng() -> Xoshiro256PlusPlus {
     agi_timelines::engine::chunk_rng(1, 0)
 }
 
-/// The issue's yardstick kernel ("draws 20 variates ... with Xoshiro256++, walks 4 linear
+/// The walk4 yardstick kernel ("draws 20 variates ... with Xoshiro256++, walks 4 linear
 /// segments and bins the result"), at the scenario's variate counts: the same primitive
 /// draws as [`BareKernel`], kept instead of summed; rates are the lognormals, segment
 /// lengths the uniforms, and the threshold a function of every draw. The walk stops at

@@ -258,3 +258,165 @@ fn crate_cdfs_match_statrs() {
         }
     }
 }
+
+/// The exact draws of every sampling route for a fixed seed (as `rand_distr` pins its
+/// samplers in `tests/value_stability.rs`): a change to any sampler, or to the order in
+/// which it consumes random numbers, fails here with the route named, not as a
+/// statistical drift somewhere downstream. After a deliberate change, print the new
+/// values with `PRINT_DRAWS=1 cargo test --release value_stability -- --nocapture`.
+#[test]
+fn value_stability_of_every_sampler() {
+    let routes: Vec<(&str, Dist, [f64; 4])> = vec![
+        ("fixed", Dist::fixed(2.5).unwrap(), [2.5, 2.5, 2.5, 2.5]),
+        ("uniform", Dist::uniform(1.0, 3.0).unwrap(), PINNED_UNIFORM),
+        ("normal", Dist::normal(1.0, 2.0).unwrap(), PINNED_NORMAL),
+        (
+            "lognormal",
+            Dist::lognormal_median_gsd(2.0, 3.0).unwrap(),
+            PINNED_LOGNORMAL,
+        ),
+        (
+            "triangular",
+            Dist::triangular(0.0, 0.2, 1.0).unwrap(),
+            PINNED_TRIANGULAR,
+        ),
+        (
+            "beta by gammas",
+            Dist::beta(2.0, 5.0, 0.0, 1.0).unwrap(),
+            PINNED_BETA_GAMMAS,
+        ),
+        (
+            "beta by Cheng",
+            Dist::beta(0.05, 3.0, 0.0, 1.0).unwrap(),
+            PINNED_BETA_CHENG,
+        ),
+        ("pert", Dist::pert(0.1, 0.4, 1.0).unwrap(), PINNED_PERT),
+        (
+            "mixture",
+            Dist::mixture(
+                vec![
+                    Dist::normal(0.0, 1.0).unwrap(),
+                    Dist::uniform(5.0, 6.0).unwrap(),
+                ],
+                &[1.0, 3.0],
+            )
+            .unwrap(),
+            PINNED_MIXTURE,
+        ),
+        (
+            "truncated normal, rejection",
+            Dist::truncated(Dist::normal(0.0, 1.0).unwrap(), -1.0, f64::INFINITY).unwrap(),
+            PINNED_TRUNC_REJECT,
+        ),
+        (
+            "truncated normal, inverse",
+            Dist::truncated(Dist::normal(0.0, 1.0).unwrap(), 2.0, 3.0).unwrap(),
+            PINNED_TRUNC_INVERSE,
+        ),
+        (
+            "truncated lognormal, inverse",
+            Dist::truncated(Dist::lognormal(0.0, 1.0).unwrap(), 5.0, 9.0).unwrap(),
+            PINNED_TRUNC_LOG_INVERSE,
+        ),
+        (
+            "truncated uniform",
+            Dist::truncated(Dist::uniform(0.0, 10.0).unwrap(), 2.0, 3.0).unwrap(),
+            PINNED_TRUNC_UNIFORM,
+        ),
+        (
+            "truncated pert, rejection",
+            Dist::truncated(Dist::pert(0.0, 0.5, 2.0).unwrap(), 0.2, 1.5).unwrap(),
+            PINNED_TRUNC_PERT,
+        ),
+    ];
+    let print = std::env::var_os("PRINT_DRAWS").is_some();
+    for (name, dist, pinned) in routes {
+        let mut rng = chunk_rng(42, 0);
+        let draws: Vec<f64> = (0..4).map(|_| dist.sample(&mut rng)).collect();
+        if print {
+            println!("{name}: {draws:?}");
+            continue;
+        }
+        assert_eq!(draws, pinned, "{name}: the draws of this sampler changed");
+    }
+}
+
+// Draws 1-4 of each route with seed 42, chunk 0 (exact f64 values).
+const PINNED_UNIFORM: [f64; 4] = [
+    2.6286102902458195,
+    1.6376420801233222,
+    2.9677883363549773,
+    2.402271196269511,
+];
+const PINNED_NORMAL: [f64; 4] = [
+    2.6687950936875917,
+    -0.029925856294590103,
+    3.8154551462395,
+    1.9289097224504714,
+];
+const PINNED_LOGNORMAL: [f64; 4] = [
+    5.0019437113183045,
+    1.135874205405101,
+    9.390457287852836,
+    3.3314345220537622,
+];
+const PINNED_TRIANGULAR: [f64; 4] = [
+    0.614570520196402,
+    0.261797339512603,
+    0.8864893597145669,
+    0.5110301425525337,
+];
+const PINNED_BETA_GAMMAS: [f64; 4] = [
+    0.2623091249088898,
+    0.5860192214534423,
+    0.16083011072991704,
+    0.3619590451509201,
+];
+const PINNED_BETA_CHENG: [f64; 4] = [
+    2.4104747531603277e-15,
+    4.7251083613672375e-9,
+    3.451781374135587e-5,
+    5.587232913355713e-8,
+];
+const PINNED_PERT: [f64; 4] = [
+    0.40698557400248525,
+    0.7519547269812671,
+    0.32403767389629873,
+    0.5367846701351398,
+];
+const PINNED_MIXTURE: [f64; 4] = [
+    5.318821040061661,
+    5.701135598134756,
+    5.588098466467559,
+    0.4144533898735936,
+];
+const PINNED_TRUNC_REJECT: [f64; 4] = [
+    0.8343975468437959,
+    -0.514962928147295,
+    1.40772757311975,
+    0.46445486122523566,
+];
+const PINNED_TRUNC_INVERSE: [f64; 4] = [
+    2.554055682706981,
+    2.1462307397676175,
+    2.930044633473121,
+    2.420684114365517,
+];
+const PINNED_TRUNC_LOG_INVERSE: [f64; 4] = [
+    7.583292913349258,
+    5.687304039692456,
+    8.84301147851939,
+    6.993980685376317,
+];
+const PINNED_TRUNC_UNIFORM: [f64; 4] = [
+    2.8143051451229093,
+    2.318821040061661,
+    2.983894168177489,
+    2.701135598134756,
+];
+const PINNED_TRUNC_PERT: [f64; 4] = [
+    0.5943970403583029,
+    1.3338408702506326,
+    0.387899661010981,
+    0.8450706028911672,
+];

@@ -27,3 +27,4 @@ mod hindcast;
 mod merge;
 mod prop_scenarios;
 mod run;
+mod snapshots;
