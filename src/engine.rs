@@ -13,10 +13,10 @@
 //! Hence the same priors, seed and trajectory count give byte-identical outputs for
 //! 1, 2 or 64 threads, and shards `k/n` merge to exactly the single-machine result.
 
-use crate::model::Model;
+use crate::model::{MAX_OBSERVATIONS, Model};
 use crate::tally::{Grid, Tally, TallySpec};
 use crate::trajectory::Trajectory;
-use rand::{Rng, SeedableRng};
+use rand::{Rng, RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -49,6 +49,17 @@ pub fn chunk_rng(seed: u64, chunk: u64) -> Xoshiro256PlusPlus {
     // An all-zero state is impossible in practice (four independent 64-bit outputs);
     // rand_xoshiro maps it to a fixed non-zero state anyway.
     Xoshiro256PlusPlus::from_seed(bytes)
+}
+
+/// Mixed into the seed of the evidence stream (the ASCII of "EVIDENCE").
+const EVIDENCE_STREAM: u64 = 0x4556_4944_454E_4345;
+
+/// The generator of chunk `chunk`'s evidence stream: one uniform per trajectory decides
+/// whether the evidence keeps it. A stream of its own, so that conditioning changes no
+/// trajectory's draws: the trajectories a conditioned run keeps are exactly a subset of
+/// those the same run draws without evidence.
+pub fn evidence_rng(seed: u64, chunk: u64) -> Xoshiro256PlusPlus {
+    chunk_rng(splitmix64_mix(seed ^ EVIDENCE_STREAM), chunk)
 }
 
 /// Which part of the chunk sequence a run computes.
@@ -102,24 +113,45 @@ impl RunSpec {
 /// Run trajectories `[chunk * CHUNK_SIZE, ...)` of chunk `chunk` into `tally`.
 fn run_chunk(model: &Model, spec: &RunSpec, chunk: u64, traj: &mut Trajectory, tally: &mut Tally) {
     let mut rng = chunk_rng(spec.seed, chunk);
+    let mut evidence = spec
+        .tally
+        .evidence
+        .is_some()
+        .then(|| evidence_rng(spec.seed, chunk));
     let first = chunk * CHUNK_SIZE;
     let n = CHUNK_SIZE.min(spec.trajectories - first);
     for _ in 0..n {
-        run_trajectory(model, spec, traj, &mut rng, tally);
+        run_trajectory(model, spec, traj, &mut rng, evidence.as_mut(), tally);
     }
 }
 
-/// One trajectory: draw, walk, and record it in `tally`. The body of every chunk's
-/// loop, public so that the benchmarks time exactly what a run does per trajectory.
+/// One trajectory: draw, walk, judge it by the evidence (drawing its acceptance from
+/// `evidence`, the chunk's evidence stream, when the run has evidence), and record it
+/// in `tally` if kept. The body of every chunk's loop, public so that the benchmarks
+/// time exactly what a run does per trajectory.
 #[inline]
 pub fn run_trajectory<R: Rng + ?Sized>(
     model: &Model,
     spec: &RunSpec,
     traj: &mut Trajectory,
     rng: &mut R,
+    evidence: Option<&mut Xoshiro256PlusPlus>,
     tally: &mut Tally,
 ) {
     let out = traj.run(model, rng);
+    if let (Some(ev), Some(stream), Some(et)) =
+        (&spec.tally.evidence, evidence, &mut tally.evidence)
+    {
+        let u: f64 = stream.random();
+        let mut each = [0.0; MAX_OBSERVATIONS];
+        let each = &mut each[..ev.observations.len()];
+        let verdict = ev.judge(out.arrival, |j| traj.observed(j), each);
+        let cell = spec.tally.coarse.cell_or_beyond(out.arrival);
+        et.record(out.arrival, cell, out.fired, verdict, each);
+        if !(u < verdict.ratio) {
+            return;
+        }
+    }
     tally.record(&spec.tally, out.arrival, out.fired, &traj.inputs);
 }
 
@@ -175,8 +207,12 @@ pub fn simulate(model: &Model, spec: &RunSpec, monitor: &dyn Monitor) -> Option<
             // the pool `threads` was read from; the modulo is only belt and braces.
             let i = rayon::current_thread_index().unwrap_or(0) % threads;
             let mut slot = slots[i].lock().unwrap_or_else(PoisonError::into_inner);
-            let (traj, tally) = slot
-                .get_or_insert_with(|| (Trajectory::new(model), Tally::new(model, &spec.tally)));
+            let (traj, tally) = slot.get_or_insert_with(|| {
+                (
+                    Trajectory::observing(model, spec.tally.observed_years()),
+                    Tally::new(model, &spec.tally),
+                )
+            });
             run_chunk(model, spec, chunk, traj, tally);
             drop(slot);
             let first = chunk * CHUNK_SIZE;

@@ -50,13 +50,25 @@ pub struct Driver {
 
 /// When a bottleneck starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OnsetKind {
+pub enum Onset {
     /// At a decimal year (the input is the year).
-    Year,
-    /// Once driver `d` has itself added the input's number of OOMs.
-    DriverLevel(usize),
+    Year(InputId),
+    /// Once driver `driver` has itself added `level` OOMs.
+    DriverLevel { driver: usize, level: InputId },
     /// Once total effective compute reaches the input's number of OOMs.
-    TotalLevel,
+    TotalLevel(InputId),
+    /// When milestone `m` arrives.
+    Milestone(usize),
+}
+
+impl Onset {
+    /// The input drawn for the onset, if it has one.
+    pub fn input(&self) -> Option<InputId> {
+        match *self {
+            Onset::Year(i) | Onset::DriverLevel { level: i, .. } | Onset::TotalLevel(i) => Some(i),
+            Onset::Milestone(_) => None,
+        }
+    }
 }
 
 /// An event that multiplies driver rates from its onset, for a duration or for good.
@@ -65,13 +77,94 @@ pub struct Bottleneck {
     pub name: String,
     /// Chance the bottleneck happens at all in a trajectory.
     pub probability: f64,
-    pub onset_kind: OnsetKind,
-    /// The onset (a year or a level of OOMs).
-    pub onset: InputId,
+    pub onset: Onset,
     /// The duration in years; `None` = permanent.
     pub duration: Option<InputId>,
     /// (driver index, rate factor) pairs.
     pub effects: Vec<(usize, InputId)>,
+}
+
+/// A level of effective compute whose arrival the model tracks: AGI first (the
+/// scenario's `threshold`), then any others.
+#[derive(Clone, Debug)]
+pub struct Milestone {
+    pub name: String,
+    /// OOMs above the reference model; with `after`, OOMs above that milestone's
+    /// threshold (a negative draw counts as 0).
+    pub threshold: InputId,
+    /// The milestone this one counts from (declared earlier: an index below this one's).
+    pub after: Option<usize>,
+}
+
+/// What has been observed, which every reported figure is conditioned on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evidence {
+    /// AGI (the first milestone) has not arrived before this decimal year.
+    pub no_arrival_before: Option<f64>,
+    pub observations: Vec<Observation>,
+}
+
+/// A measurement of a level of effective compute at a year: its distribution's density
+/// at a trajectory's true level is that trajectory's likelihood.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Observation {
+    pub year: f64,
+    /// The driver whose own added OOMs were measured; `None` for total effective compute.
+    pub of: Option<usize>,
+    /// What was measured, with its uncertainty.
+    pub level: Dist,
+    /// The largest value of `level`'s density: likelihoods are divided by it.
+    pub density_bound: f64,
+}
+
+impl Evidence {
+    /// Whether anything is observed at all.
+    pub fn is_empty(&self) -> bool {
+        self.no_arrival_before.is_none() && self.observations.is_empty()
+    }
+}
+
+/// A change to a scenario's evidence made from the command line: `--as-of YEAR` sets
+/// (or overrides) `no_arrival_before`; `--no-evidence` drops the evidence.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EvidenceChange {
+    pub as_of: Option<f64>,
+    pub no_evidence: bool,
+}
+
+impl EvidenceChange {
+    /// Apply the change to `model`; `as_of` must lie within its years (else the message).
+    pub fn apply(&self, model: &mut Model) -> Result<(), String> {
+        if self.no_evidence {
+            model.evidence = None;
+        }
+        if let Some(year) = self.as_of {
+            if !(model.start..=model.horizon).contains(&year) {
+                return Err(format!(
+                    "--as-of {year} is outside the years of scenario `{}`: {} (start) to {} (horizon)",
+                    model.name, model.start, model.horizon
+                ));
+            }
+            model
+                .evidence
+                .get_or_insert_with(|| Evidence {
+                    no_arrival_before: None,
+                    observations: Vec::new(),
+                })
+                .no_arrival_before = Some(year);
+        }
+        Ok(())
+    }
+
+    /// The change as a command line repeats it (` --as-of 2026.5`, ` --no-evidence`, or
+    /// empty).
+    pub fn args(&self) -> String {
+        match (self.as_of, self.no_evidence) {
+            (Some(y), _) => format!(" --as-of {y}"),
+            (None, true) => " --no-evidence".into(),
+            (None, false) => String::new(),
+        }
+    }
 }
 
 /// A scenario, validated and ready to simulate.
@@ -84,12 +177,14 @@ pub struct Model {
     /// Arrivals after this year are reported as "not by horizon".
     pub horizon: f64,
     pub inputs: Vec<Input>,
-    /// The AGI threshold (OOMs above the reference model).
-    pub threshold: InputId,
+    /// The milestones; the first is AGI, whose threshold is the scenario's `threshold`.
+    pub milestones: Vec<Milestone>,
     pub drivers: Vec<Driver>,
     pub bottlenecks: Vec<Bottleneck>,
     /// Rank correlations between inputs (a Gaussian copula), if any were given.
     pub copula: Option<Copula>,
+    /// What has been observed; `None` (or empty) for the prior alone.
+    pub evidence: Option<Evidence>,
     /// Things that are allowed but probably not meant (shown by `check` and `run`).
     pub warnings: Vec<String>,
 }
@@ -98,8 +193,24 @@ pub struct Model {
 pub const MAX_BOTTLENECKS: usize = 64;
 /// At most this many drivers (a sanity limit; the walk is linear in drivers).
 pub const MAX_DRIVERS: usize = 64;
+/// At most this many milestones.
+pub const MAX_MILESTONES: usize = 16;
+/// At most this many distinct years at which levels are observed (evidence and signposts).
+pub const MAX_OBSERVED_YEARS: usize = 32;
+/// At most this many observations in a scenario's evidence.
+pub const MAX_OBSERVATIONS: usize = 64;
 
 impl Model {
+    /// The AGI threshold (OOMs above the reference model): the first milestone's.
+    pub fn threshold(&self) -> InputId {
+        self.milestones[0].threshold
+    }
+
+    /// The evidence, when there is any.
+    pub fn evidence(&self) -> Option<&Evidence> {
+        self.evidence.as_ref().filter(|e| !e.is_empty())
+    }
+
     /// The input with this dotted name.
     pub fn input_id(&self, name: &str) -> Option<InputId> {
         self.inputs

@@ -7,6 +7,7 @@
 //! result is the same, byte for byte, as one run of the whole on one machine.
 
 use crate::engine::{CHUNK_SIZE, RunSpec};
+use crate::model::EvidenceChange;
 use crate::priors::parse_model;
 use crate::report::Manifest;
 use crate::scenarios::Loaded;
@@ -15,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// The `format` field of every tally.json.
-pub const SHARD_FORMAT: &str = "agi-timelines shard tally v2";
+pub const SHARD_FORMAT: &str = "agi-timelines shard tally v3";
 
 /// A shard that cannot be read or merged; the message says which and why.
 #[derive(Debug, thiserror::Error)]
@@ -37,12 +38,20 @@ pub struct ShardFile {
     pub shard_index: u64,
     pub shard_count: u64,
     pub chunk_size: u64,
+    /// `--as-of`, `--no-evidence`: applied to the priors' evidence by every shard.
+    pub evidence_change: EvidenceChange,
     pub tally: Tally,
 }
 
 impl ShardFile {
     /// The shard `shard` of the run `spec` of `loaded`, with its tally.
-    pub fn new(loaded: &Loaded, spec: &RunSpec, bin_width: BinWidth, tally: Tally) -> ShardFile {
+    pub fn new(
+        loaded: &Loaded,
+        spec: &RunSpec,
+        bin_width: BinWidth,
+        change: EvidenceChange,
+        tally: Tally,
+    ) -> ShardFile {
         ShardFile {
             format: SHARD_FORMAT.into(),
             version: crate::VERSION.into(),
@@ -56,6 +65,7 @@ impl ShardFile {
             shard_index: spec.shard.index,
             shard_count: spec.shard.count,
             chunk_size: CHUNK_SIZE,
+            evidence_change: change,
             tally,
         }
     }
@@ -121,6 +131,8 @@ pub struct Merged {
     pub tally: Tally,
     /// How many shards were merged.
     pub shards: u64,
+    /// The evidence flags the shards were run with, as a command line repeats them.
+    pub flags: String,
 }
 
 /// Merge the shards read from `paths` (in that order): refuse shards of different runs,
@@ -168,6 +180,13 @@ pub fn merge(shards: &[(PathBuf, ShardFile)]) -> Result<Merged, ShardError> {
         if s.chunk_size != first.chunk_size {
             return Err(differ("chunk size", &first.chunk_size, &s.chunk_size));
         }
+        if s.evidence_change != first.evidence_change {
+            return Err(differ(
+                "evidence flags",
+                &format!("`{}`", first.evidence_change.args().trim()),
+                &format!("`{}`", s.evidence_change.args().trim()),
+            ));
+        }
     }
     if first.version != crate::VERSION {
         return Err(ShardError(format!(
@@ -208,8 +227,12 @@ pub fn merge(shards: &[(PathBuf, ShardFile)]) -> Result<Merged, ShardError> {
         )));
     }
 
-    let model =
+    let mut model =
         parse_model(&first.priors_source, &first.priors).map_err(|e| ShardError(e.to_string()))?;
+    first
+        .evidence_change
+        .apply(&mut model)
+        .map_err(ShardError)?;
     let bin = BinWidth::parse(&first.bin_width).map_err(|e| ShardError(e.0))?;
     let grid = Grid::new(model.start, model.horizon, bin).map_err(|e| ShardError(e.0))?;
     let mut spec = RunSpec::new(&model, first.seed, first.trajectories, grid);
@@ -255,10 +278,10 @@ pub fn merge(shards: &[(PathBuf, ShardFile)]) -> Result<Merged, ShardError> {
         }
         tally = tally.merge(t.clone());
     }
-    if tally.trajectories() != first.trajectories {
+    if tally.drawn() != first.trajectories {
         return Err(ShardError(format!(
             "the shards hold {} trajectories, not the {} of the run (edited or corrupt)",
-            tally.trajectories(),
+            tally.drawn(),
             first.trajectories
         )));
     }
@@ -272,5 +295,6 @@ pub fn merge(shards: &[(PathBuf, ShardFile)]) -> Result<Merged, ShardError> {
         bin_width: bin,
         tally,
         shards: n,
+        flags: first.evidence_change.args(),
     })
 }

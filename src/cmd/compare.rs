@@ -23,20 +23,41 @@ pub struct Args {
     #[command(flatten)]
     pub sim: SimFlags,
 
-    /// Two or more priors files or shipped scenario names.
-    #[arg(required = true, num_args = 2..)]
+    /// Two or more priors files or shipped scenario names (one is enough with
+    /// --with-prior).
+    #[arg(required = true, num_args = 1..)]
     pub scenarios: Vec<std::ffi::OsString>,
 
     /// Output folder. Default: results/compare/.
     #[arg(short = 'o', long = "out", value_name = "DIR")]
     pub out: Option<PathBuf>,
+
+    /// Also show each scenario's prior (every trajectory drawn, before its evidence)
+    /// beside it, from the same run. With this, one scenario is enough.
+    #[arg(long = "with-prior")]
+    pub with_prior: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     // Load and validate everything before the first trajectory.
+    if args.scenarios.len() < 2 && !args.with_prior {
+        return Err(BadInput(
+            "compare needs two or more scenarios (or one with --with-prior, to see it beside its prior)".into(),
+        )
+        .into());
+    }
     let mut loaded = Vec::new();
     for s in &args.scenarios {
-        loaded.push(crate::scenarios::load(Some(s))?);
+        let mut l = crate::scenarios::load(Some(s))?;
+        args.sim.evidence.apply(&mut l.model)?;
+        loaded.push(l);
+    }
+    if args.with_prior && !loaded.iter().any(|l| l.model.evidence().is_some()) {
+        return Err(BadInput(
+            "--with-prior: no scenario here has evidence (an [evidence] section, or --as-of)"
+                .into(),
+        )
+        .into());
     }
     for (i, a) in loaded.iter().enumerate() {
         if let Some(b) = loaded[..i].iter().find(|b| b.model.name == a.model.name) {
@@ -83,9 +104,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         cfg.seed,
         cfg.trajectories,
         cfg.bin_width,
+        args.with_prior,
     );
     let rerun = format!(
-        "agi-timelines compare {} -n {} --seed {} --bin-width {}",
+        "agi-timelines compare {} -n {} --seed {} --bin-width {}{}{}",
         args.scenarios
             .iter()
             .map(|s| s.to_string_lossy())
@@ -93,7 +115,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .join(" "),
         cfg.trajectories,
         cfg.seed,
-        cfg.bin_width
+        cfg.bin_width,
+        args.sim.evidence.change().args(),
+        if args.with_prior { " --with-prior" } else { "" }
     );
     output::write_set(out_dir, &report.files(cfg.threads, elapsed, rerun)?)
         .map_err(|e| anyhow::anyhow!("writing results to {}: {e}", out_dir.display()))?;

@@ -4,6 +4,7 @@
 
 use super::BadInput;
 use crate::engine::Shard;
+use crate::model::EvidenceChange;
 use crate::output;
 use crate::tally::BinWidth;
 use std::path::{Path, PathBuf};
@@ -30,6 +31,47 @@ pub struct SimFlags {
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
+
+    #[command(flatten)]
+    pub evidence: EvidenceFlags,
+}
+
+/// Flags that change what a run is conditioned on.
+#[derive(clap::Args, Debug, Clone, Default, PartialEq)]
+pub struct EvidenceFlags {
+    /// Condition on AGI not having arrived before YEAR (a decimal year): sets or
+    /// overrides the priors' `[evidence] no_arrival_before`.
+    #[arg(long = "as-of", value_name = "YEAR", value_parser = parse_year)]
+    pub as_of: Option<f64>,
+
+    /// Ignore the priors' `[evidence]`: the prior alone.
+    #[arg(long = "no-evidence", conflicts_with = "as_of")]
+    pub no_evidence: bool,
+}
+
+impl EvidenceFlags {
+    /// The change the flags make to a scenario's evidence.
+    pub fn change(&self) -> EvidenceChange {
+        EvidenceChange {
+            as_of: self.as_of,
+            no_evidence: self.no_evidence,
+        }
+    }
+
+    /// Apply the flags to `model`'s evidence; `--as-of` must lie within its years.
+    pub fn apply(&self, model: &mut crate::model::Model) -> Result<(), BadInput> {
+        self.change().apply(model).map_err(BadInput)
+    }
+}
+
+/// Parse a decimal year (a finite number).
+pub fn parse_year(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(y) if y.is_finite() => Ok(y),
+        _ => Err(format!(
+            "`{s}` is not a year: give a decimal year such as 2026.92"
+        )),
+    }
 }
 
 /// Where results go.

@@ -53,6 +53,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         started: 0,
         shard_label: format!("merged from {} shards", merged.shards),
         chart: !args.no_chart,
+        flags: merged.flags.clone(),
     };
     super::run::write_report(&report, &cx, &out_dir, args.quiet)
 }

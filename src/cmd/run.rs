@@ -46,7 +46,8 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     // Parse, then validate, then run: nothing is written before all checks pass.
-    let loaded = crate::scenarios::load(args.scenario.as_deref())?;
+    let mut loaded = crate::scenarios::load(args.scenario.as_deref())?;
+    args.sim.evidence.apply(&mut loaded.model)?;
     let model = &loaded.model;
     for w in &model.warnings {
         eprintln!("warning: {w}");
@@ -113,7 +114,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     if let Some(shard) = args.shard {
         let trajectories = tally.trajectories();
-        write(&ShardFile::new(&loaded, &spec, cfg.bin_width, tally).files(cfg.threads, elapsed))?;
+        let file = ShardFile::new(
+            &loaded,
+            &spec,
+            cfg.bin_width,
+            args.sim.evidence.change(),
+            tally,
+        );
+        write(&file.files(cfg.threads, elapsed))?;
         if !cfg.quiet {
             let _ = writeln!(
                 std::io::stdout().lock(),
@@ -136,6 +144,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         started,
         shard_label: "1/1".into(),
         chart: !args.no_chart,
+        flags: args.sim.evidence.change().args(),
     };
     write_report(&report, &cx, out_dir, cfg.quiet)
 }

@@ -97,6 +97,26 @@ impl Mixture {
             .min(1.0)
     }
 
+    pub(super) fn density(&self, x: f64) -> f64 {
+        self.components
+            .iter()
+            .zip(&self.weights)
+            .map(|(c, w)| w * c.density(x))
+            .sum()
+    }
+
+    /// An upper bound of the density on `[lo, hi]`: the weighted sum of the components'
+    /// maxima there (exact when they peak at the same place); `None` if any is unbounded.
+    pub(super) fn density_bound_on(&self, lo: f64, hi: f64) -> Option<f64> {
+        let mut bound = 0.0;
+        for (c, w) in self.components.iter().zip(&self.weights) {
+            if *w > 0.0 {
+                bound += w * c.density_bound_on(lo, hi)?;
+            }
+        }
+        Some(bound)
+    }
+
     pub(super) fn mean(&self) -> Option<f64> {
         let mut m = 0.0;
         for (c, w) in self.components.iter().zip(&self.weights) {

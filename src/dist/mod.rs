@@ -31,10 +31,10 @@ mod normal;
 mod truncated;
 
 pub use error::DistError;
-pub use normal::{Z80, Z90, std_normal_cdf, std_normal_quantile};
+pub use normal::{Z80, Z90, std_normal_cdf, std_normal_density, std_normal_quantile};
 pub use truncated::{MIN_REJECTION_MASS, REJECTION_BELOW_MASS};
 
-use beta::{BetaSampler, beta_cdf, beta_quantile};
+use beta::{BetaSampler, beta_cdf, beta_density, beta_quantile};
 use mixture::Mixture;
 use rand::Rng;
 use rand::RngExt;
@@ -443,6 +443,85 @@ impl Dist {
         })
     }
 
+    /// The probability density at `x` (of the continuous part: a fixed value, or a
+    /// mixture's fixed component, has no density).
+    pub fn density(&self, x: f64) -> f64 {
+        match &self.0 {
+            Repr::Fixed(_) => 0.0,
+            Repr::Uniform { min, max } => {
+                if (*min..=*max).contains(&x) {
+                    1.0 / (max - min)
+                } else {
+                    0.0
+                }
+            }
+            Repr::Normal { mean, sd } => std_normal_density((x - mean) / sd) / sd,
+            Repr::LogNormal { mu, sigma } => {
+                if x > 0.0 {
+                    std_normal_density((x.ln() - mu) / sigma) / (x * sigma)
+                } else {
+                    0.0
+                }
+            }
+            Repr::Triangular { min, mode, max } => {
+                if x < *min || x > *max {
+                    0.0
+                } else if x < *mode {
+                    2.0 * (x - min) / ((max - min) * (mode - min))
+                } else if x > *mode {
+                    2.0 * (max - x) / ((max - min) * (max - mode))
+                } else {
+                    2.0 / (max - min)
+                }
+            }
+            Repr::Beta {
+                alpha,
+                beta,
+                min,
+                max,
+                ..
+            } => beta_density(*alpha, *beta, (x - min) / (max - min)) / (max - min),
+            Repr::Mixture(m) => m.density(x),
+            Repr::Truncated(t) => t.density(x),
+        }
+    }
+
+    /// The largest value of the density on `[lo, hi]` (an upper bound for mixtures), or
+    /// `None` where it is unbounded: a fixed value (a point mass), a beta with a shape
+    /// below 1 (infinite at an end).
+    pub fn density_bound(&self) -> Option<f64> {
+        self.density_bound_on(f64::NEG_INFINITY, f64::INFINITY)
+    }
+
+    pub(super) fn density_bound_on(&self, lo: f64, hi: f64) -> Option<f64> {
+        // Unimodal families: the density at the mode, or at the end of [lo, hi] nearest it.
+        let at_mode = |mode: f64| Some(self.density(mode.clamp(lo, hi)));
+        match &self.0 {
+            Repr::Fixed(_) => None,
+            Repr::Uniform { min, max } => Some(1.0 / (max - min)),
+            Repr::Normal { mean, .. } => at_mode(*mean),
+            Repr::LogNormal { mu, sigma } => at_mode((mu - sigma * sigma).exp()),
+            Repr::Triangular { mode, .. } => at_mode(*mode),
+            Repr::Beta {
+                alpha,
+                beta,
+                min,
+                max,
+                ..
+            } => {
+                if *alpha < 1.0 || *beta < 1.0 {
+                    None
+                } else if *alpha == 1.0 && *beta == 1.0 {
+                    Some(1.0 / (max - min))
+                } else {
+                    at_mode(min + (max - min) * (alpha - 1.0) / (alpha + beta - 2.0))
+                }
+            }
+            Repr::Mixture(m) => m.density_bound_on(lo, hi),
+            Repr::Truncated(t) => t.density_bound(),
+        }
+    }
+
     /// The value at the standard-normal score `y` (the quantile at `Phi(y)`), as the
     /// copula draws a correlated input. Normal and lognormal skip the round trip.
     #[inline]
@@ -501,6 +580,59 @@ impl Dist {
     }
 }
 
+/// A short description in the priors' own terms: `normal(mean 1.4, sd 0.22)`,
+/// `lognormal(median 0.55, gsd 1.3)`, `uniform(0.1, 0.2)`, ...
+impl std::fmt::Display for Dist {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = |x: f64| match x {
+            f64::INFINITY => "inf".to_string(),
+            f64::NEG_INFINITY => "-inf".to_string(),
+            x => crate::format::fmt_sig(x, 4),
+        };
+        match &self.0 {
+            Repr::Fixed(v) => write!(f, "{}", n(*v)),
+            Repr::Uniform { min, max } => write!(f, "uniform({}, {})", n(*min), n(*max)),
+            Repr::Normal { mean, sd } => write!(f, "normal(mean {}, sd {})", n(*mean), n(*sd)),
+            Repr::LogNormal { mu, sigma } => write!(
+                f,
+                "lognormal(median {}, gsd {})",
+                n(mu.exp()),
+                n(sigma.exp())
+            ),
+            Repr::Triangular { min, mode, max } => {
+                write!(f, "triangular({}, {}, {})", n(*min), n(*mode), n(*max))
+            }
+            Repr::Beta {
+                alpha,
+                beta,
+                min,
+                max,
+                ..
+            } => write!(
+                f,
+                "beta({}, {}) on [{}, {}]",
+                n(*alpha),
+                n(*beta),
+                n(*min),
+                n(*max)
+            ),
+            Repr::Mixture(m) => {
+                write!(f, "mixture(")?;
+                for (i, (c, w)) in m.components.iter().zip(&m.weights).enumerate() {
+                    if i > 0 {
+                        write!(f, "; ")?;
+                    }
+                    write!(f, "{}: {c}", n(*w))?;
+                }
+                write!(f, ")")
+            }
+            Repr::Truncated(t) => {
+                write!(f, "{} truncated to [{}, {}]", t.inner, n(t.lo), n(t.hi))
+            }
+        }
+    }
+}
+
 fn check_min_mode_max(
     family: &'static str,
     min: f64,
@@ -547,6 +679,64 @@ fn triangular_quantile(min: f64, mode: f64, max: f64, p: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn density_is_the_derivative_of_the_cdf_and_its_bound_holds() {
+        let dists = vec![
+            Dist::uniform(-1.0, 3.0).unwrap(),
+            Dist::normal(1.0, 2.0).unwrap(),
+            Dist::lognormal_median_gsd(2.0, 3.0).unwrap(),
+            Dist::triangular(0.0, 0.2, 1.0).unwrap(),
+            Dist::pert(0.1, 0.4, 1.0).unwrap(),
+            Dist::beta(1.0, 3.0, 0.0, 2.0).unwrap(),
+            Dist::mixture(
+                vec![
+                    Dist::normal(0.0, 1.0).unwrap(),
+                    Dist::uniform(5.0, 6.0).unwrap(),
+                ],
+                &[1.0, 3.0],
+            )
+            .unwrap(),
+            Dist::truncated(Dist::normal(0.0, 1.0).unwrap(), 0.5, f64::INFINITY).unwrap(),
+            Dist::truncated(Dist::lognormal(0.0, 1.0).unwrap(), 2.0, 9.0).unwrap(),
+        ];
+        for d in &dists {
+            let bound = d.density_bound().unwrap();
+            let (lo, hi) = (d.quantile(0.001), d.quantile(0.999));
+            let mut max_seen = 0.0f64;
+            for i in 1..1000 {
+                let x = lo + (hi - lo) * i as f64 / 1000.0;
+                let h = 1e-6 * (1.0 + x.abs());
+                let numeric = (d.cdf(x + h) - d.cdf(x - h)) / (2.0 * h);
+                let f = d.density(x);
+                // central differences of a smooth CDF: error O(h^2); kinks (triangle's mode,
+                // truncation and uniform ends) are stepped over with a looser check
+                assert!(
+                    (numeric - f).abs() <= 1e-4 * (1.0 + f)
+                        || (d.cdf(x + h) - d.cdf(x - h)) == 0.0
+                        || {
+                            let (a, b) = (d.density(x - 2.0 * h), d.density(x + 2.0 * h));
+                            numeric >= a.min(b) - 1e-4 && numeric <= a.max(b) + 1e-4
+                        },
+                    "{d:?} at {x}: density {f} vs cdf slope {numeric}"
+                );
+                max_seen = max_seen.max(f);
+            }
+            assert!(
+                bound >= max_seen * (1.0 - 1e-12),
+                "{d:?}: bound {bound} < {max_seen}"
+            );
+        }
+        // No bound where the density has none: a point mass, a beta shape below 1.
+        assert_eq!(Dist::fixed(1.0).unwrap().density_bound(), None);
+        assert_eq!(
+            Dist::beta(0.5, 2.0, 0.0, 1.0).unwrap().density_bound(),
+            None
+        );
+        // A truncation away from the mode is bounded by the density at its near end.
+        let t = Dist::truncated(Dist::normal(0.0, 1.0).unwrap(), 1.0, 2.0).unwrap();
+        assert!((t.density_bound().unwrap() - t.density(1.0)).abs() < 1e-12);
+    }
 
     #[test]
     fn interval_forms_put_the_stated_mass_inside() {

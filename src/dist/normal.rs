@@ -14,6 +14,11 @@ pub fn std_normal_cdf(z: f64) -> f64 {
     0.5 * erfc(-z / SQRT_2)
 }
 
+/// φ(z), the standard normal density.
+pub fn std_normal_density(z: f64) -> f64 {
+    (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt()
+}
+
 /// Φ⁻¹(p), via the inverse complementary error function.
 pub fn std_normal_quantile(p: f64) -> f64 {
     if p <= 0.0 {

@@ -155,6 +155,18 @@ impl Truncated {
         }
     }
 
+    pub(super) fn density(&self, x: f64) -> f64 {
+        if self.lo <= x && x <= self.hi {
+            self.inner.density(x) / (self.cdf_hi - self.cdf_lo)
+        } else {
+            0.0
+        }
+    }
+
+    pub(super) fn density_bound(&self) -> Option<f64> {
+        Some(self.inner.density_bound_on(self.lo, self.hi)? / (self.cdf_hi - self.cdf_lo))
+    }
+
     pub(super) fn quantile(&self, p: f64) -> f64 {
         self.inner
             .quantile(self.cdf_lo + (self.cdf_hi - self.cdf_lo) * p)

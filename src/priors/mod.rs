@@ -20,6 +20,7 @@ mod builder;
 mod correlations;
 mod diagnostics;
 mod distribution;
+mod evidence;
 mod scenario;
 mod source;
 mod toml;
@@ -91,7 +92,7 @@ mod tests {
         assert_eq!(m.start, DEFAULT_START);
         assert_eq!(m.horizon, DEFAULT_HORIZON);
         assert_eq!(m.drivers.len(), 1);
-        assert_eq!(m[m.threshold].dist.fixed_value(), Some(5.0));
+        assert_eq!(m[m.threshold()].dist.fixed_value(), Some(5.0));
     }
 
     #[test]
@@ -162,7 +163,7 @@ mod tests {
         )
         .unwrap();
         assert!(m.start == 0.0 && m.start.is_sign_positive());
-        assert_eq!(m[m.threshold].dist.fixed_value(), Some(1e20));
+        assert_eq!(m[m.threshold()].dist.fixed_value(), Some(1e20));
         let big = format!("threshold = 1{}\n[drivers.c]\nrate = 1\n", "0".repeat(399));
         let d = errors(&big);
         assert_eq!(d[0].key, "threshold");
@@ -171,7 +172,7 @@ mod tests {
             "{d:?}"
         );
         let m = parse_model("t.toml", "threshold = 0x10\n[drivers.c]\nrate = 0o7\n").unwrap();
-        assert_eq!(m[m.threshold].dist.fixed_value(), Some(16.0));
+        assert_eq!(m[m.threshold()].dist.fixed_value(), Some(16.0));
     }
 
     #[test]

@@ -5,10 +5,11 @@ use super::builder::Builder;
 use super::correlations::correlations_block;
 use super::diagnostics::{Collector, suggest};
 use super::distribution::{DIST_HELP, distribution};
+use super::evidence::evidence;
 use super::toml::{TableReader, join, number, string, table};
 use super::{DEFAULT_HORIZON, DEFAULT_START, MAX_SPAN_YEARS};
 use crate::model::{
-    Bottleneck, Driver, InputId, Inputs, MAX_BOTTLENECKS, MAX_DRIVERS, Model, OnsetKind,
+    Bottleneck, Driver, InputId, Inputs, MAX_BOTTLENECKS, MAX_DRIVERS, Milestone, Model, Onset,
 };
 use std::ops::Range;
 use toml::Spanned;
@@ -26,9 +27,35 @@ pub(super) const TOP_KEYS: &[&str] = &[
     "drivers",
     "bottlenecks",
     "correlations",
+    "evidence",
 ];
 pub(super) const DRIVER_KEYS: &[&str] = &["rate", "cap", "after_cap"];
 pub(super) const BOTTLENECK_KEYS: &[&str] = &["probability", "onset", "duration", "effect"];
+
+/// The index of the driver named `name`, or an error at `span` naming the declared
+/// drivers (with a "did you mean").
+pub(super) fn resolve_driver(
+    cx: &mut Collector,
+    drivers: &[Driver],
+    name: &str,
+    span: Range<usize>,
+    key: &str,
+) -> Option<usize> {
+    let found = drivers.iter().position(|d| d.name == name);
+    if found.is_none() {
+        let declared: Vec<&str> = drivers.iter().map(|d| d.name.as_str()).collect();
+        cx.error(
+            span,
+            key,
+            format!(
+                "`{name}` is not a declared driver{}; declared drivers: {}",
+                suggest(name, declared.iter().copied()),
+                declared.join(", ")
+            ),
+        );
+    }
+    found
+}
 
 pub(super) fn valid_name(s: &str) -> bool {
     !s.is_empty()
@@ -258,6 +285,10 @@ pub(super) fn build_model(
     }
 
     let correlations = top.get("correlations");
+    let evidence = match (top.get("evidence"), start, &horizon) {
+        (Some(v), Some(s), Some((h, _))) if drivers_ok => evidence(cx, v, &drivers, s, *h),
+        _ => None,
+    };
 
     top.finish(cx, TOP_KEYS, "the scenario");
 
@@ -276,10 +307,15 @@ pub(super) fn build_model(
         start,
         horizon,
         inputs: b.inputs.into_vec(),
-        threshold,
+        milestones: vec![Milestone {
+            name: "agi".into(),
+            threshold,
+            after: None,
+        }],
         drivers,
         bottlenecks,
         copula,
+        evidence,
         warnings: b.warnings,
     })
 }
@@ -369,27 +405,8 @@ pub(super) fn bottleneck(
         "a bottleneck table with `probability`, `onset`, `effect`",
     )?;
     let mut r = TableReader::new(t, v.span(), key);
-    let driver_names = || {
-        drivers
-            .iter()
-            .map(|d| d.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let resolve = |cx: &mut Collector, dname: &str, span: Range<usize>, k: &str| -> Option<usize> {
-        let found = drivers.iter().position(|d| d.name == dname);
-        if found.is_none() {
-            cx.error(
-                span,
-                k,
-                format!(
-                    "`{dname}` is not a declared driver{}; declared drivers: {}",
-                    suggest(dname, drivers.iter().map(|d| d.name.as_str())),
-                    driver_names()
-                ),
-            );
-        }
-        found
+    let resolve = |cx: &mut Collector, dname: &str, span: Range<usize>, k: &str| {
+        resolve_driver(cx, drivers, dname, span, k)
     };
 
     let probability = match r.get("probability") {
@@ -451,22 +468,29 @@ pub(super) fn bottleneck(
                                     ));
                                     return None;
                                 }
-                                Some((OnsetKind::Year, b.add(okey.clone(), d)))
+                                Some(Onset::Year(b.add(okey.clone(), d)))
                             })
                         }
                         (None, Some(lv)) => {
-                            let kind = match of {
+                            // Some(driver) for a driver's own level, None for total E.
+                            let of_driver = match of {
                                 Some(ofv) => {
                                     let okk = or.key("of");
                                     string(cx, ofv, &okk)
                                         .and_then(|s| resolve(cx, s, ofv.span(), &okk))
-                                        .map(OnsetKind::DriverLevel)
+                                        .map(Some)
                                 }
-                                None => Some(OnsetKind::TotalLevel),
+                                None => Some(None),
                             };
                             let d = distribution(cx, lv, &or.key("level"));
-                            match (kind, d) {
-                                (Some(k), Some(d)) => Some((k, b.add(okey.clone(), d))),
+                            match (of_driver, d) {
+                                (Some(of_driver), Some(d)) => {
+                                    let level = b.add(okey.clone(), d);
+                                    Some(match of_driver {
+                                        Some(driver) => Onset::DriverLevel { driver, level },
+                                        None => Onset::TotalLevel(level),
+                                    })
+                                }
                                 _ => None,
                             }
                         }
@@ -538,7 +562,7 @@ pub(super) fn bottleneck(
     };
     r.finish(cx, BOTTLENECK_KEYS, &format!("bottleneck `{name}`"));
 
-    let (onset_kind, onset) = onset?;
+    let onset = onset?;
     let duration = match duration {
         Some(d) => {
             let d = d?;
@@ -550,7 +574,6 @@ pub(super) fn bottleneck(
     Some(Bottleneck {
         name: name.to_string(),
         probability: probability?,
-        onset_kind,
         onset,
         duration,
         effects: effects?,

@@ -6,7 +6,7 @@ use super::summary::Summary;
 use crate::chart::{self, ChartBin, ChartError};
 use crate::format::fmt_count;
 use crate::scenarios::Loaded;
-use crate::tally::{BinWidth, Tally};
+use crate::tally::{ArrivalHistogram, BinWidth, Tally};
 use std::path::Path;
 
 /// The file names `compare` writes, in order.
@@ -18,26 +18,56 @@ pub const OUTPUTS: &[&str] = &[
     "manifest.json",
 ];
 
+/// One column of a comparison: a scenario's results, or (with `--with-prior`) the
+/// prior of a scenario with evidence, from the same trajectories.
+pub struct Column<'a> {
+    /// The scenario's name, or `<name> (prior)`.
+    pub name: String,
+    pub histogram: &'a ArrivalHistogram,
+    pub summary: Summary,
+}
+
 /// Scenarios run with the same seed and trajectory count, and their summaries.
 pub struct CompareReport<'a> {
-    pub scenarios: Vec<(&'a Loaded, &'a Tally, Summary)>,
+    pub scenarios: Vec<&'a Loaded>,
+    pub columns: Vec<Column<'a>>,
     pub seed: u64,
     pub trajectories: u64,
     pub bin_width: BinWidth,
 }
 
 impl<'a> CompareReport<'a> {
+    /// The comparison of `runs`; with `with_prior`, each scenario with evidence is
+    /// followed by its prior (every trajectory drawn), so the two read side by side.
     pub fn new(
         runs: impl IntoIterator<Item = (&'a Loaded, &'a Tally)>,
         seed: u64,
         trajectories: u64,
         bin_width: BinWidth,
+        with_prior: bool,
     ) -> Self {
+        let mut scenarios = Vec::new();
+        let mut columns = Vec::new();
+        for (l, t) in runs {
+            scenarios.push(l);
+            columns.push(Column {
+                name: l.model.name.clone(),
+                histogram: &t.histogram,
+                summary: Summary::new(&l.model, t, seed),
+            });
+            if with_prior
+                && let (Some(et), Some(summary)) = (&t.evidence, Summary::prior(&l.model, t, seed))
+            {
+                columns.push(Column {
+                    name: format!("{} (prior)", l.model.name),
+                    histogram: &et.prior,
+                    summary,
+                });
+            }
+        }
         CompareReport {
-            scenarios: runs
-                .into_iter()
-                .map(|(l, t)| (l, t, Summary::new(&l.model, t, seed)))
-                .collect(),
+            scenarios,
+            columns,
             seed,
             trajectories,
             bin_width,
@@ -48,8 +78,8 @@ impl<'a> CompareReport<'a> {
     /// side, then each metric's standard error as a `<metric>_std_error` row.
     pub fn summary_csv(&self) -> Vec<u8> {
         let mut metrics: Vec<&str> = Vec::new();
-        for (_, _, summary) in &self.scenarios {
-            for m in &summary.metrics {
+        for c in &self.columns {
+            for m in &c.summary.metrics {
                 if m.name != "scenario" && !metrics.contains(&m.name.as_str()) {
                     metrics.push(&m.name);
                 }
@@ -57,15 +87,15 @@ impl<'a> CompareReport<'a> {
         }
         let mut w = csv::Writer::from_writer(Vec::new());
         let mut header = vec!["metric".to_string()];
-        header.extend(self.scenarios.iter().map(|(l, _, _)| l.model.name.clone()));
+        header.extend(self.columns.iter().map(|c| c.name.clone()));
         w.write_record(&header).expect("in-memory write");
         for with_se in [false, true] {
             for m in &metrics {
                 let cells: Vec<String> = self
-                    .scenarios
+                    .columns
                     .iter()
-                    .map(|(_, _, s)| {
-                        s.get(m).map_or(String::new(), |v| {
+                    .map(|c| {
+                        c.summary.get(m).map_or(String::new(), |v| {
                             if with_se { v.csv_std_error() } else { v.csv() }
                         })
                     })
@@ -94,12 +124,12 @@ impl<'a> CompareReport<'a> {
         rerun: String,
     ) -> Result<Vec<(&'static str, Vec<u8>)>, ChartError> {
         let series: Vec<(String, Vec<ChartBin>)> = self
-            .scenarios
+            .columns
             .iter()
-            .map(|(l, t, _)| {
+            .map(|c| {
                 (
-                    l.model.name.clone(),
-                    chart::chart_bins(&t.histogram, self.bin_width),
+                    c.name.clone(),
+                    chart::chart_bins(c.histogram, self.bin_width),
                 )
             })
             .collect();
@@ -114,7 +144,7 @@ impl<'a> CompareReport<'a> {
             scenarios: self
                 .scenarios
                 .iter()
-                .map(|(l, _, _)| ScenarioEntry {
+                .map(|l| ScenarioEntry {
                     name: l.model.name.clone(),
                     priors_source: l.source.clone(),
                     priors: l.text.clone(),
@@ -134,9 +164,7 @@ impl<'a> CompareReport<'a> {
             (
                 "compare-histogram.csv",
                 compare_histogram_csv(
-                    self.scenarios
-                        .iter()
-                        .map(|(l, t, _)| (l.model.name.as_str(), &t.histogram)),
+                    self.columns.iter().map(|c| (c.name.as_str(), c.histogram)),
                     self.bin_width,
                 ),
             ),
@@ -172,21 +200,21 @@ impl<'a> CompareReport<'a> {
             "p_by_horizon",
         ];
         let width = self
-            .scenarios
+            .columns
             .iter()
-            .map(|(l, _, _)| l.model.name.len())
+            .map(|c| c.name.len())
             .max()
             .unwrap_or(8)
             .max(10);
         text.push_str(&format!("  {:<13}", "metric"));
-        for (l, _, _) in &self.scenarios {
-            text.push_str(&format!("  {:>width$}", l.model.name));
+        for c in &self.columns {
+            text.push_str(&format!("  {:>width$}", c.name));
         }
         text.push('\n');
         for m in show {
             text.push_str(&format!("  {m:<13}"));
-            for (_, _, summary) in &self.scenarios {
-                let v = summary.get(m);
+            for c in &self.columns {
+                let v = c.summary.get(m);
                 let shown = match (m.starts_with("p_by"), v.and_then(|v| v.number())) {
                     (true, Some(p)) => format!("{:.1}%", p * 100.0),
                     (false, Some(y)) => format!("{y:.1}"),

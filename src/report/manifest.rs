@@ -1,6 +1,8 @@
 //! `manifest.json`: everything needed to rerun a run, a comparison, a merge or a shard
 //! exactly, in one shape (fields that do not apply are left out).
 
+use crate::model::Model;
+use crate::tally::Tally;
 use serde::Serialize;
 
 /// What a results folder holds and how to reproduce it.
@@ -32,6 +34,9 @@ pub struct Manifest {
     pub generator: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sensitivity: Option<bool>,
+    /// What the run was conditioned on, and how many trajectories that kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<EvidenceRecord>,
     pub elapsed_seconds: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub started_unix_seconds: Option<u64>,
@@ -45,6 +50,44 @@ pub struct Manifest {
     /// A verbatim copy of the priors text of a run, merge or shard.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priors: Option<String>,
+}
+
+/// The evidence a run was conditioned on (as applied, command-line flags included).
+#[derive(Clone, Debug, Serialize)]
+pub struct EvidenceRecord {
+    pub no_arrival_before: Option<f64>,
+    /// Each observation: year, what was measured, and the measurement.
+    pub observations: Vec<String>,
+    /// Command-line flags that changed the priors' evidence (`--as-of`, `--no-evidence`).
+    pub flags: String,
+    pub trajectories_drawn: u64,
+    pub trajectories_kept: u64,
+}
+
+impl EvidenceRecord {
+    /// The record of a run of `model` with tally `tally`; `None` without evidence (and
+    /// no flag that removed it).
+    pub fn new(model: &Model, tally: &Tally, flags: &str) -> Option<EvidenceRecord> {
+        let ev = model.evidence();
+        if ev.is_none() && flags.is_empty() {
+            return None;
+        }
+        Some(EvidenceRecord {
+            no_arrival_before: ev.and_then(|e| e.no_arrival_before),
+            observations: ev.map_or_else(Vec::new, |e| {
+                e.observations
+                    .iter()
+                    .map(|o| {
+                        let of = o.of.map_or("E", |d| model.drivers[d].name.as_str());
+                        format!("{of} at {}: {}", o.year, o.level)
+                    })
+                    .collect()
+            }),
+            flags: flags.trim().to_string(),
+            trajectories_drawn: tally.drawn(),
+            trajectories_kept: tally.trajectories(),
+        })
+    }
 }
 
 /// One scenario of a comparison.

@@ -8,6 +8,7 @@
 
 pub mod attribution;
 pub mod compare;
+pub mod evidence;
 pub mod histogram;
 pub mod manifest;
 pub mod sensitivity;
@@ -46,6 +47,9 @@ pub struct RunContext {
     pub shard_label: String,
     /// Whether to draw `chart.svg` and `chart.png`.
     pub chart: bool,
+    /// Flags that changed what the run is conditioned on, as the rerun command repeats
+    /// them (` --as-of 2026.5`, ` --no-evidence`, or empty).
+    pub flags: String,
 }
 
 impl<'a> RunReport<'a> {
@@ -119,12 +123,14 @@ impl<'a> RunReport<'a> {
             sensitivity: Some(sensitivity),
             started_unix_seconds: Some(cx.started),
             rerun: Some(format!(
-                "agi-timelines run {scenario_arg} -n {} --seed {} --bin-width {}{}",
+                "agi-timelines run {scenario_arg} -n {} --seed {} --bin-width {}{}{}",
                 spec.trajectories,
                 spec.seed,
                 self.bin_width,
-                if sensitivity { " --sensitivity" } else { "" }
+                if sensitivity { " --sensitivity" } else { "" },
+                cx.flags
             )),
+            evidence: manifest::EvidenceRecord::new(model, self.tally, &cx.flags),
             outputs,
             priors: Some(self.loaded.text.clone()),
             ..Manifest::new(
@@ -162,6 +168,10 @@ impl<'a> RunReport<'a> {
             spec.seed,
             self.summary.text(model, self.tally),
         );
+        if let Some(ev) = evidence::evidence_text(model, self.tally, &self.summary, spec.seed) {
+            text.push('\n');
+            text.push_str(&ev);
+        }
         if !model.bottlenecks.is_empty() {
             text.push('\n');
             text.push_str(&attribution::attribution_text(

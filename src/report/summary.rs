@@ -3,7 +3,7 @@
 
 use crate::format::{fmt_prob, fmt_sig, fmt_year};
 use crate::model::Model;
-use crate::tally::Tally;
+use crate::tally::{ArrivalHistogram, Tally};
 
 /// Percentiles reported in every summary.
 pub const PERCENTILES: &[u32] = &[5, 10, 25, 50, 75, 90, 95];
@@ -34,6 +34,11 @@ pub enum Value {
         count: u64,
         total: u64,
     },
+    /// A mean over trajectories and its standard error.
+    Mean {
+        value: f64,
+        std_error: f64,
+    },
 }
 
 impl Value {
@@ -47,6 +52,7 @@ impl Value {
             Value::Estimate { year, .. } => format!("{year:.3}"),
             Value::Beyond { horizon } => format!(">{}", fmt_year(*horizon)),
             Value::Share { count, total } => fmt_prob(*count, *total),
+            Value::Mean { value, .. } => format!("{value:.6}"),
         }
     }
 
@@ -54,6 +60,7 @@ impl Value {
     pub fn std_error(&self) -> Option<f64> {
         match self {
             Value::Estimate { std_error, .. } => *std_error,
+            Value::Mean { std_error, .. } => Some(*std_error),
             Value::Share { total: 0, .. } => Some(0.0),
             Value::Share { count, total } => {
                 let (k, n) = (*count as f64, *total as f64);
@@ -68,7 +75,7 @@ impl Value {
     pub fn csv_std_error(&self) -> String {
         match (self, self.std_error()) {
             (Value::Estimate { .. }, Some(se)) => format!("{se:.4}"),
-            (Value::Share { .. }, Some(se)) => fmt_sig(se, 3),
+            (Value::Share { .. } | Value::Mean { .. }, Some(se)) => fmt_sig(se, 3),
             _ => String::new(),
         }
     }
@@ -78,6 +85,7 @@ impl Value {
         match self {
             Value::Integer(n) => Some(*n as f64),
             Value::Year(y) | Value::Estimate { year: y, .. } => Some(*y),
+            Value::Mean { value, .. } => Some(*value),
             Value::Share { total: 0, .. } => Some(0.0),
             Value::Share { count, total } => Some(*count as f64 / *total as f64),
             _ => None,
@@ -106,9 +114,76 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// The summary of a run of `model` with tally `tally`.
+    /// The summary of a run of `model` with tally `tally`: with evidence, of the
+    /// trajectories kept, followed by what the evidence did and the prior's key figures.
     pub fn new(model: &Model, tally: &Tally, seed: u64) -> Summary {
-        let h = &tally.histogram;
+        let mut summary = Summary::of(model, &tally.histogram, &tally.fired(), seed);
+        if let (Some(et), Some(ev)) = (&tally.evidence, model.evidence()) {
+            let drawn = et.drawn;
+            let kept = tally.histogram.total();
+            let m = &mut summary.metrics;
+            // after `horizon`: what the figures are conditioned on, and what it cost
+            let at = m
+                .iter()
+                .position(|x| x.name == "horizon")
+                .map_or(m.len(), |i| i + 1);
+            let mut rows = vec![
+                metric(
+                    "no_arrival_before",
+                    ev.no_arrival_before.map_or(Value::Missing, Value::Year),
+                ),
+                metric("trajectories_drawn", Value::Integer(drawn)),
+                metric(
+                    "share_kept",
+                    Value::Share {
+                        count: kept,
+                        total: drawn,
+                    },
+                ),
+            ];
+            if ev.no_arrival_before.is_some() {
+                rows.push(metric(
+                    "share_not_arrived_before",
+                    Value::Share {
+                        count: et.not_arrived,
+                        total: drawn,
+                    },
+                ));
+            }
+            for k in 0..ev.observations.len() {
+                let (value, std_error) = et.mean_ratio(k);
+                rows.push(metric(
+                    format!("observation_{}_mean_likelihood_ratio", k + 1),
+                    Value::Mean { value, std_error },
+                ));
+            }
+            m.splice(at..at, rows);
+            // the prior's key figures, for comparison
+            let prior = Summary::of(model, &et.prior, &et.prior_attribution.fired(), seed);
+            for name in ["p10", "p50", "p90", "p_by_2030", "p_by_horizon"] {
+                if let Some(v) = prior.get(name) {
+                    m.push(metric(format!("prior_{name}"), v.clone()));
+                }
+            }
+        }
+        summary
+    }
+
+    /// The summary of the prior of a run with evidence (every trajectory drawn, kept or
+    /// not): what the same run says without the evidence. `None` without evidence.
+    pub fn prior(model: &Model, tally: &Tally, seed: u64) -> Option<Summary> {
+        let et = tally.evidence.as_ref()?;
+        Some(Summary::of(
+            model,
+            &et.prior,
+            &et.prior_attribution.fired(),
+            seed,
+        ))
+    }
+
+    /// The summary of arrivals `h` (with `fired[b]` trajectories in which bottleneck `b`
+    /// fired).
+    fn of(model: &Model, h: &ArrivalHistogram, fired: &[u64], seed: u64) -> Summary {
         let n = h.total();
         let mut m = vec![
             metric("scenario", Value::Text(model.name.clone())),
@@ -154,8 +229,8 @@ impl Summary {
             m.push(metric(format!("p_by_{y}"), value));
         }
         m.push(metric("p_by_horizon", share(h.arrived())));
-        for (bn, fired) in model.bottlenecks.iter().zip(tally.fired()) {
-            m.push(metric(format!("p_fired_{}", bn.name), share(fired)));
+        for (bn, &count) in model.bottlenecks.iter().zip(fired) {
+            m.push(metric(format!("p_fired_{}", bn.name), share(count)));
         }
         Summary { metrics: m }
     }

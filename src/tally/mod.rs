@@ -9,11 +9,13 @@
 //! - [`Tally`]: all of a run's tallies together, and their merge.
 
 pub mod attribution;
+pub mod evidence;
 pub mod grid;
 pub mod histogram;
 pub mod sensitivity;
 
 pub use attribution::{AttributionGroup, AttributionTally};
+pub use evidence::{EvidenceSpec, EvidenceTally, Verdict};
 pub use grid::{BinWidth, BinWidthError, Grid};
 pub use histogram::{ArrivalHistogram, BinRow};
 pub use sensitivity::{SensitivityRow, SensitivitySpec, SensitivityTally};
@@ -30,16 +32,25 @@ pub struct TallySpec {
     pub coarse: Grid,
     /// Input rank cuts, when sensitivity is requested.
     pub sensitivity: Option<SensitivitySpec>,
+    /// The evidence every tally is conditioned on, when the model has any.
+    pub evidence: Option<EvidenceSpec>,
 }
 
 impl TallySpec {
-    /// Tallies on the fine grid `grid`; sensitivity off.
+    /// Tallies on the fine grid `grid`, conditioned on the model's evidence; sensitivity
+    /// off.
     pub fn new(model: &Model, grid: Grid) -> TallySpec {
         TallySpec {
             grid,
             coarse: Grid::coarse(model.start, model.horizon),
             sensitivity: None,
+            evidence: EvidenceSpec::new(model),
         }
+    }
+
+    /// The years at which trajectories must record every level (increasing).
+    pub fn observed_years(&self) -> &[f64] {
+        self.evidence.as_ref().map_or(&[], |e| &e.years)
     }
 
     /// Turn sensitivity analysis on.
@@ -58,6 +69,10 @@ pub struct Tally {
     pub attribution: AttributionTally,
     /// Arrivals by input rank buckets, when sensitivity was requested.
     pub sensitivity: Option<SensitivityTally>,
+    /// With evidence: what it did, and the prior. Everything above then counts only the
+    /// trajectories kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<EvidenceTally>,
 }
 
 impl Tally {
@@ -69,6 +84,10 @@ impl Tally {
                 .sensitivity
                 .as_ref()
                 .map(|s| SensitivityTally::new(s, &spec.coarse)),
+            evidence: spec
+                .evidence
+                .as_ref()
+                .map(|e| EvidenceTally::new(model, e, spec.grid, &spec.coarse)),
         }
     }
 
@@ -90,11 +109,22 @@ impl Tally {
         if let (Some(a), Some(b)) = (&mut self.sensitivity, &other.sensitivity) {
             a.merge(b);
         }
+        if let (Some(a), Some(b)) = (&mut self.evidence, &other.evidence) {
+            a.merge(b);
+        }
         self
     }
 
+    /// Trajectories behind every figure: all of them, or with evidence those kept.
     pub fn trajectories(&self) -> u64 {
         self.histogram.total()
+    }
+
+    /// Trajectories drawn (with evidence, kept or not).
+    pub fn drawn(&self) -> u64 {
+        self.evidence
+            .as_ref()
+            .map_or_else(|| self.histogram.total(), |e| e.drawn)
     }
 
     /// Trajectories in which each bottleneck fired, read off the attribution counts.

@@ -65,11 +65,19 @@ pub struct Trajectory {
 }
 
 impl Trajectory {
+    /// Scratch for trajectories of `model` that record nothing but the milestones.
     pub fn new(model: &Model) -> Self {
-        let plan = Plan::new(model);
+        Trajectory::observing(model, &[])
+    }
+
+    /// Scratch for trajectories of `model` that also record every level at each of
+    /// `years` (increasing, distinct, within the model's years; see
+    /// [`Trajectory::observed`]).
+    pub fn observing(model: &Model, years: &[f64]) -> Self {
+        let plan = Plan::new(model, years);
         Trajectory {
             inputs: vec![0.0; model.inputs.len()],
-            walker: walker_for(plan.drivers, plan.bottlenecks),
+            walker: walker_for(plan.drivers, plan.bottlenecks, plan.extra),
             plan: Box::new(plan),
             state: Box::new(WalkState::new()),
             copula_z: vec![0.0; model.copula.as_ref().map_or(0, |c| c.size())],
@@ -96,12 +104,38 @@ impl Trajectory {
     }
 
     /// Walk the piecewise-linear effective compute with the inputs already in
-    /// `self.inputs` and the given fired bottlenecks; return the arrival year.
+    /// `self.inputs` and the given fired bottlenecks; return AGI's arrival year.
     /// `model` must be the one this `Trajectory` was made for.
     #[inline]
     pub fn walk(&mut self, model: &Model, fired: u64) -> Option<f64> {
         debug_assert_eq!(model.drivers.len(), self.plan.drivers);
         (self.walker)(&self.plan, &mut self.state, &self.inputs, fired)
+    }
+
+    /// When milestone `m` arrived in the last walk (`None`: not by the horizon). For a
+    /// model with one milestone, that is the walk's return value.
+    pub fn arrival_of(&self, m: usize) -> Option<f64> {
+        if !self.plan.extra {
+            debug_assert_eq!(m, 0, "a plain walk records AGI only");
+            return None;
+        }
+        let a = self.state.arrival[m];
+        a.is_finite().then_some(a)
+    }
+
+    /// The levels at the `j`-th observed year of the last walk: every driver's added
+    /// OOMs, then total effective compute (`drivers + 1` values).
+    pub fn observed(&self, j: usize) -> &[f64] {
+        assert!(
+            j < self.plan.observed,
+            "year {j} is not observed by this trajectory"
+        );
+        &self.state.observed[j][..=self.plan.drivers]
+    }
+
+    /// The bottlenecks (bit `b`) that had started by the `j`-th observed year.
+    pub fn started(&self, j: usize) -> u64 {
+        self.state.started[j]
     }
 }
 
@@ -154,7 +188,23 @@ mod tests {
     use super::*;
     use crate::priors::parse_model;
     use reference::Reference;
-    use walk::Any;
+    use walk::{Any, Extra, Plain};
+
+    /// Whether two arrivals agree (to 1e-9 year; rounding may put a crossing a hair
+    /// either side of the horizon): true when both arrived.
+    fn agree(fast: Option<f64>, slow: Option<f64>, horizon: f64, name: &str) -> bool {
+        match (fast, slow) {
+            (Some(a), Some(b)) => {
+                assert!((a - b).abs() <= 1e-9, "{name}: {a} vs {b}");
+                true
+            }
+            (None, None) => false,
+            (Some(a), None) | (None, Some(a)) => {
+                assert!((a - horizon).abs() <= 1e-9, "{name}: {a} vs none");
+                false
+            }
+        }
+    }
 
     /// Walk with every input at a fixed value (all given as numbers in the text).
     fn arrival(text: &str, fired: u64) -> Option<f64> {
@@ -310,6 +360,35 @@ duration = 3
 effect = { c = 0 }
 "#;
 
+    /// `model` with a second milestone 0 to 6 OOMs above AGI, its first bottleneck
+    /// (if any) turned into a boost that starts when AGI arrives, and levels observed at
+    /// four years from the start to the horizon: every feature of the extended walk.
+    fn with_every_extra(mut m: Model) -> (Model, Vec<f64>) {
+        use crate::dist::Dist;
+        use crate::model::{Input, Milestone, Onset};
+        m.inputs.push(Input {
+            name: "milestones.beyond.threshold".into(),
+            dist: Dist::uniform(-1.0, 6.0).unwrap(),
+            correlated: false,
+        });
+        let id = m.input_id("milestones.beyond.threshold").unwrap();
+        m.milestones.push(Milestone {
+            name: "beyond".into(),
+            threshold: id,
+            after: Some(0),
+        });
+        if let Some(b) = m.bottlenecks.first_mut() {
+            b.onset = Onset::Milestone(0);
+        }
+        let years = vec![
+            m.start,
+            m.start + 0.5,
+            (m.start + m.horizon) / 2.0,
+            m.horizon,
+        ];
+        (m, years)
+    }
+
     #[test]
     fn calendar_walk_agrees_with_the_reference_walk() {
         use rand::SeedableRng;
@@ -335,6 +414,11 @@ effect = { c = 0 }
             );
         }
         models.push(parse_model("nine.toml", &nine).unwrap());
+        // No bottleneck: the extended walk must then find AGI exactly as the plain one.
+        let mut bare = models[0].clone();
+        bare.bottlenecks.clear();
+        bare.name = "no-bottleneck".into();
+        models.push(bare);
         for m in &models {
             let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(11);
             let mut fast = Trajectory::new(m);
@@ -343,19 +427,13 @@ effect = { c = 0 }
             for _ in 0..100_000 {
                 let out = fast.run(m, &mut rng);
                 // The walk compiled for this shape and the one for any shape agree exactly.
-                let any = walk::walk::<Any>(&fast.plan, &mut fast.state, &fast.inputs, out.fired);
+                let any =
+                    walk::walk::<Any, Plain>(&fast.plan, &mut fast.state, &fast.inputs, out.fired);
                 assert_eq!(any.map(f64::to_bits), out.arrival.map(f64::to_bits));
                 let want = slow.arrival(m, &fast.inputs, out.fired);
-                match (out.arrival, want) {
-                    (Some(a), Some(b)) => {
-                        assert!((a - b).abs() <= 1e-9, "{}: {a} vs {b}", m.name);
-                        arrived += 1;
-                    }
-                    (None, None) => never += 1,
-                    // Rounding may put a crossing a hair either side of the horizon.
-                    (Some(a), None) | (None, Some(a)) => {
-                        assert!((a - m.horizon).abs() <= 1e-9, "{}: {a} vs none", m.name)
-                    }
+                match agree(out.arrival, want, m.horizon, &m.name) {
+                    true => arrived += 1,
+                    false => never += 1,
                 }
             }
             assert!(
@@ -363,6 +441,55 @@ effect = { c = 0 }
                 "{}: {arrived} {never}",
                 m.name
             );
+        }
+        // The extended walk: a second milestone, a boost at AGI, observed years.
+        for base in &models {
+            let (m, years) = with_every_extra(base.clone());
+            let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(12);
+            let mut fast = Trajectory::observing(&m, &years);
+            let mut plain = Trajectory::new(base);
+            let mut slow = Reference::new(&m);
+            let mut beyond = 0;
+            for _ in 0..50_000 {
+                let out = fast.run(&m, &mut rng);
+                let want = slow.observe(&m, &fast.inputs, out.fired, &years);
+                agree(out.arrival, want, m.horizon, &m.name);
+                if agree(fast.arrival_of(1), slow.arrival_of(1), m.horizon, &m.name) {
+                    beyond += 1;
+                }
+                assert_eq!(fast.arrival_of(0), out.arrival);
+                let any =
+                    walk::walk::<Any, Extra>(&fast.plan, &mut fast.state, &fast.inputs, out.fired);
+                assert_eq!(any.map(f64::to_bits), out.arrival.map(f64::to_bits));
+                for (j, year) in years.iter().enumerate() {
+                    for (a, b) in fast.observed(j).iter().zip(slow.observed(j)) {
+                        assert!(
+                            (a - b).abs() <= 1e-9 * (1.0 + b.abs()),
+                            "{}: year {year}: {:?} vs {:?}",
+                            m.name,
+                            fast.observed(j),
+                            slow.observed(j)
+                        );
+                    }
+                    assert_eq!(
+                        fast.started(j),
+                        slow.started(j),
+                        "{}: year {}",
+                        m.name,
+                        years[j]
+                    );
+                }
+                // Without the boost (no bottleneck turned into one), the extra features
+                // leave AGI's arrival as the plain walk finds it.
+                if base.bottlenecks.is_empty() {
+                    plain
+                        .inputs
+                        .copy_from_slice(&fast.inputs[..base.inputs.len()]);
+                    let p = plain.walk(base, out.fired);
+                    assert_eq!(p.map(f64::to_bits), out.arrival.map(f64::to_bits));
+                }
+            }
+            assert!(beyond > 1000, "{}: {beyond}", m.name);
         }
     }
 }

@@ -1,15 +1,22 @@
 //! The model's structure flattened for the walk: input positions and bit masks in small
 //! fixed arrays, built once per thread (see [`super::walk`]).
 
-use crate::model::{MAX_BOTTLENECKS, MAX_DRIVERS, Model, OnsetKind};
+use crate::model::{
+    MAX_BOTTLENECKS, MAX_DRIVERS, MAX_MILESTONES, MAX_OBSERVED_YEARS, Model, Onset,
+};
 
 pub(super) const MAX_D: usize = MAX_DRIVERS;
 pub(super) const MAX_B: usize = MAX_BOTTLENECKS;
+pub(super) const MAX_M: usize = MAX_MILESTONES;
+pub(super) const MAX_OBS: usize = MAX_OBSERVED_YEARS;
 // Indices into the fixed-size arrays below are masked with these, which lets the
 // compiler drop bounds checks (the masks are no-ops on valid indices).
 const _: () = assert!(MAX_D.is_power_of_two() && MAX_B.is_power_of_two());
+const _: () = assert!(MAX_M.is_power_of_two() && MAX_OBS.is_power_of_two());
 pub(super) const D: usize = MAX_D - 1;
 pub(super) const B: usize = MAX_B - 1;
+pub(super) const M: usize = MAX_M - 1;
+pub(super) const O: usize = MAX_OBS - 1;
 
 /// The model's structure as the walk reads it: input indices and bit masks in small
 /// fixed arrays, built once per thread.
@@ -19,7 +26,23 @@ pub(super) struct Plan {
     pub(super) horizon: f64,
     pub(super) drivers: usize,
     pub(super) bottlenecks: usize,
+    /// Input index of the first milestone's (AGI's) threshold.
     pub(super) threshold: usize,
+    /// Whether the walk must go on after AGI or record anything on the way: more than
+    /// one milestone, a bottleneck that starts at a milestone, or observed years.
+    pub(super) extra: bool,
+    /// Per milestone: input index of its threshold, and the milestone it counts from
+    /// (`after`, an earlier index) or `NONE`.
+    pub(super) milestones: usize,
+    pub(super) ms_threshold: [usize; MAX_M],
+    pub(super) ms_after: [usize; MAX_M],
+    /// Per milestone: the bottlenecks that start when it arrives.
+    pub(super) ms_onsets: [u64; MAX_M],
+    /// Bottlenecks that start at a milestone.
+    pub(super) milestone_onsets: u64,
+    /// The years at which levels are recorded, increasing.
+    pub(super) observed: usize,
+    pub(super) obs_years: [f64; MAX_OBS],
     /// Per driver: input indices of the rate, the cap and the after-cap rate (valid
     /// where the driver's bit of `has_cap` / `has_after` is set).
     pub(super) rate: [usize; MAX_D],
@@ -36,9 +59,9 @@ pub(super) struct Plan {
     /// Bottlenecks whose onset is a year, or a level of E.
     pub(super) year_onsets: u64,
     pub(super) total_onsets: u64,
-    /// Per bottleneck: input indices of the onset and duration (valid where its bit of
-    /// `has_duration` is set); its effects are `effects[first[b]..first[b + 1]]`, as
-    /// (driver, input index of the factor).
+    /// Per bottleneck: input indices of the onset (not for milestone onsets) and
+    /// duration (valid where its bit of `has_duration` is set); its effects are
+    /// `effects[first[b]..first[b + 1]]`, as (driver, input index of the factor).
     pub(super) onset: [usize; MAX_B],
     pub(super) duration: [usize; MAX_B],
     pub(super) has_duration: u64,
@@ -46,20 +69,35 @@ pub(super) struct Plan {
     pub(super) effects: Vec<(usize, usize)>,
 }
 
+/// No milestone: `ms_after` of a milestone that counts from the reference model.
+pub(super) const NONE: usize = usize::MAX;
+
 impl Plan {
-    pub(super) fn new(model: &Model) -> Plan {
+    /// The plan of `model`, recording levels at `observed_years` (increasing, distinct,
+    /// within `[start, horizon]`).
+    pub(super) fn new(model: &Model, observed_years: &[f64]) -> Plan {
         let nd = model.drivers.len();
         let nb = model.bottlenecks.len();
+        let nm = model.milestones.len();
+        let no = observed_years.len();
         assert!(
-            nd <= MAX_D && nb <= MAX_B,
-            "{nd} drivers, {nb} bottlenecks: too many"
+            nd <= MAX_D && nb <= MAX_B && (1..=MAX_M).contains(&nm) && no <= MAX_OBS,
+            "{nd} drivers, {nb} bottlenecks, {nm} milestones, {no} observed years: too many"
         );
         let mut p = Plan {
             start: model.start,
             horizon: model.horizon,
             drivers: nd,
             bottlenecks: nb,
-            threshold: model.threshold.index(),
+            threshold: model.threshold().index(),
+            extra: false,
+            milestones: nm,
+            ms_threshold: [0; MAX_M],
+            ms_after: [NONE; MAX_M],
+            ms_onsets: [0; MAX_M],
+            milestone_onsets: 0,
+            observed: no,
+            obs_years: [f64::INFINITY; MAX_OBS],
             rate: [0; MAX_D],
             cap: [0; MAX_D],
             after: [0; MAX_D],
@@ -76,6 +114,11 @@ impl Plan {
             first: [0; MAX_B + 1],
             effects: Vec::new(),
         };
+        for (m, ms) in model.milestones.iter().enumerate() {
+            p.ms_threshold[m] = ms.threshold.index();
+            p.ms_after[m] = ms.after.unwrap_or(NONE);
+        }
+        p.obs_years[..no].copy_from_slice(observed_years);
         for (d, driver) in model.drivers.iter().enumerate() {
             p.rate[d] = driver.rate.index();
             if let Some(c) = driver.cap {
@@ -94,17 +137,24 @@ impl Plan {
                 p.effects.push((d, f.index()));
             }
             p.first[b + 1] = p.effects.len();
-            match bn.onset_kind {
-                OnsetKind::Year => p.year_onsets |= 1 << b,
-                OnsetKind::DriverLevel(d) => p.watched_by[d] |= 1 << b,
-                OnsetKind::TotalLevel => p.total_onsets |= 1 << b,
+            match bn.onset {
+                Onset::Year(_) => p.year_onsets |= 1 << b,
+                Onset::DriverLevel { driver, .. } => p.watched_by[driver] |= 1 << b,
+                Onset::TotalLevel(_) => p.total_onsets |= 1 << b,
+                Onset::Milestone(m) => {
+                    p.ms_onsets[m] |= 1 << b;
+                    p.milestone_onsets |= 1 << b;
+                }
             }
-            p.onset[b] = bn.onset.index();
+            if let Some(i) = bn.onset.input() {
+                p.onset[b] = i.index();
+            }
             if let Some(i) = bn.duration {
                 p.duration[b] = i.index();
                 p.has_duration |= 1 << b;
             }
         }
+        p.extra = nm > 1 || p.milestone_onsets != 0 || no > 0;
         p
     }
 
@@ -125,6 +175,17 @@ impl Plan {
             x[self.duration[b & B]].max(0.0)
         } else {
             f64::INFINITY
+        }
+    }
+
+    /// Milestone `m`'s threshold in OOMs above the reference model, given the
+    /// thresholds of the milestones before it (`after` counts a negative offset as 0).
+    #[inline]
+    pub(super) fn milestone_threshold(&self, x: &[f64], m: usize, earlier: &[f64]) -> f64 {
+        let own = x[self.ms_threshold[m & M]];
+        match self.ms_after[m & M] {
+            NONE => own,
+            a => earlier[a & M] + own.max(0.0),
         }
     }
 }

@@ -5,11 +5,15 @@
 //! Each step re-derives everything: the rate in force of every driver (its base rate,
 //! `rate` before its cap and `after_cap` from then on, times the factor of every active
 //! bottleneck that affects it), then the time to every possible next event (a driver
-//! reaching its cap, a pending bottleneck's onset, an active one's end, the threshold
-//! crossed), then advances every driver to the soonest of them and applies it.
+//! reaching its cap, a pending bottleneck's onset, an active one's end, a milestone's
+//! threshold crossed, an observed year), then advances every driver to the soonest of
+//! them and applies it. At the same instant: crossings first, then caps (by driver),
+//! then bottlenecks (by declaration), then observed years (which so see everything that
+//! happened at their instant). A bottleneck that starts at a milestone starts at the
+//! instant the milestone arrives.
 
 use super::ROUNDING;
-use crate::model::{Bottleneck, InputId, Model, OnsetKind};
+use crate::model::{Bottleneck, InputId, Model, Onset};
 
 /// Where a bottleneck is in its life within one trajectory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,8 +29,8 @@ enum Phase {
 /// What happens next in a walk.
 #[derive(Clone, Copy, Debug)]
 enum Event {
-    /// Effective compute reaches the threshold.
-    Crossing,
+    /// Effective compute reaches milestone `m`'s threshold.
+    Crossing(usize),
     /// The walk reaches the time it was asked to stop at.
     Stop,
     /// A driver has added its cap.
@@ -35,9 +39,11 @@ enum Event {
     Onset(usize),
     /// An active bottleneck lifts.
     End(usize),
+    /// An observed year: record every level.
+    Observe,
 }
 
-/// Scratch for reference walks of one model.
+/// Scratch for reference walks of one model, and what the last walk recorded.
 #[derive(Clone, Debug)]
 pub struct Reference {
     /// Per driver: OOMs added so far.
@@ -49,16 +55,26 @@ pub struct Reference {
     /// Per driver: the rate in force.
     rate: Vec<f64>,
     phase: Vec<Phase>,
-    /// Per bottleneck: when an active one lifts.
+    /// Per bottleneck: when an active one lifts; when a pending one that waits for a
+    /// milestone starts (infinite until the milestone arrives).
     end: Vec<f64>,
     /// Per bottleneck and driver (`b * drivers + d`): the rate factor (1 if unaffected).
     factor: Vec<f64>,
+    /// Per milestone: its threshold in the last walk, and when it arrived (infinite if
+    /// not by the end).
+    threshold: Vec<f64>,
+    arrival: Vec<f64>,
+    /// Per observed year of the last walk: every driver's added OOMs, then E; and the
+    /// bottlenecks that had started by then.
+    observed: Vec<Vec<f64>>,
+    started: Vec<u64>,
 }
 
 impl Reference {
     pub fn new(model: &Model) -> Self {
         let d = model.drivers.len();
         let b = model.bottlenecks.len();
+        let m = model.milestones.len();
         Reference {
             added: vec![0.0; d],
             base: vec![0.0; d],
@@ -67,17 +83,51 @@ impl Reference {
             phase: vec![Phase::Over; b],
             end: vec![0.0; b],
             factor: vec![1.0; b * d],
+            threshold: vec![0.0; m],
+            arrival: vec![f64::INFINITY; m],
+            observed: Vec::new(),
+            started: Vec::new(),
         }
     }
 
-    /// The arrival year of a trajectory with inputs `x` (indexed like `Model::inputs`)
-    /// in which the bottlenecks in `fired` happen; `None` when not by the horizon.
+    /// The arrival year of AGI in a trajectory with inputs `x` (indexed like
+    /// `Model::inputs`) in which the bottlenecks in `fired` happen; `None` when not by the
+    /// horizon. Every milestone's arrival is then in [`Reference::arrival_of`].
     pub fn arrival(&mut self, model: &Model, x: &[f64], fired: u64) -> Option<f64> {
-        let threshold = x[model.threshold.index()];
-        if threshold <= 0.0 {
-            return Some(model.start);
+        self.observe(model, x, fired, &[])
+    }
+
+    /// [`Reference::arrival`], also recording every level at each of `years`
+    /// (increasing, within the model's years): see [`Reference::observed`].
+    pub fn observe(&mut self, model: &Model, x: &[f64], fired: u64, years: &[f64]) -> Option<f64> {
+        for m in 0..model.milestones.len() {
+            let ms = &model.milestones[m];
+            let own = x[ms.threshold.index()];
+            self.threshold[m] = match ms.after {
+                Some(a) => self.threshold[a] + own.max(0.0),
+                None => own,
+            };
         }
-        self.walk(model, x, fired, model.start, model.horizon, Some(threshold))
+        self.walk(model, x, fired, model.start, model.horizon, true, years);
+        let agi = self.arrival[0];
+        agi.is_finite().then_some(agi)
+    }
+
+    /// When milestone `m` arrived in the last walk (`None`: not by the horizon).
+    pub fn arrival_of(&self, m: usize) -> Option<f64> {
+        let a = self.arrival[m];
+        a.is_finite().then_some(a)
+    }
+
+    /// The levels recorded at the `j`-th observed year of the last walk: every driver's
+    /// added OOMs, then total effective compute.
+    pub fn observed(&self, j: usize) -> &[f64] {
+        &self.observed[j]
+    }
+
+    /// The bottlenecks that had started by the `j`-th observed year of the last walk.
+    pub fn started(&self, j: usize) -> u64 {
+        self.started[j]
     }
 
     /// The OOMs each driver has added at `until`, walking from `from` (instead of the
@@ -91,14 +141,16 @@ impl Reference {
         from: f64,
         until: f64,
     ) -> &[f64] {
-        self.walk(model, x, fired, from, until, None);
+        self.walk(model, x, fired, from, until, false, &[]);
         &self.added
     }
 
-    /// Walk from `start` to `stop` (the horizon, or the time levels are wanted at). With a
-    /// threshold, return the first time effective compute reaches it (`None` if not by
-    /// `stop`); without, walk to `stop`. Either way `added` holds the drivers' levels at
-    /// the end.
+    /// Walk from `start` to `stop` (the horizon, or the time levels are wanted at),
+    /// recording the levels at each of `years`. With `milestones`, each milestone's
+    /// threshold is in `self.threshold` and its arrival goes to `self.arrival`, and the
+    /// walk ends once every milestone has arrived and every year is recorded; without,
+    /// it walks to `stop`. Either way `added` holds the drivers' levels at the end.
+    #[allow(clippy::too_many_arguments)]
     fn walk(
         &mut self,
         model: &Model,
@@ -106,14 +158,23 @@ impl Reference {
         fired: u64,
         start: f64,
         stop: f64,
-        threshold: Option<f64>,
-    ) -> Option<f64> {
+        milestones: bool,
+        years: &[f64],
+    ) {
         let nd = model.drivers.len();
+        let nm = if milestones {
+            model.milestones.len()
+        } else {
+            0
+        };
         // An optional input, with a negative draw counting as 0 (absent: 0).
         let positive = |i: Option<InputId>| i.map_or(0.0, |i| x[i.index()].max(0.0));
         // How long a bottleneck lasts once started (absent: for good).
         let duration =
             |bn: &Bottleneck| bn.duration.map_or(f64::INFINITY, |i| x[i.index()].max(0.0));
+        self.arrival.fill(f64::INFINITY);
+        self.observed.clear();
+        self.started.clear();
 
         // Drivers start at 0 added OOMs, at their rate (or after their cap, if it is <= 0).
         for (d, driver) in model.drivers.iter().enumerate() {
@@ -137,16 +198,20 @@ impl Reference {
             }
             self.phase[b] = Phase::Over;
             if fired >> b & 1 == 1 {
-                let onset = x[bn.onset.index()];
-                let already = match bn.onset_kind {
-                    OnsetKind::Year => onset <= start,
-                    OnsetKind::DriverLevel(_) | OnsetKind::TotalLevel => onset <= 0.0,
+                let already = match bn.onset {
+                    Onset::Year(i) => x[i.index()] <= start,
+                    Onset::DriverLevel { level: i, .. } | Onset::TotalLevel(i) => {
+                        x[i.index()] <= 0.0
+                    }
+                    Onset::Milestone(_) => false,
                 };
                 if already {
                     self.phase[b] = Phase::Active;
                     self.end[b] = start + duration(bn);
                 } else {
                     self.phase[b] = Phase::Pending;
+                    // a milestone's onset is set when the milestone arrives
+                    self.end[b] = f64::INFINITY;
                 }
             }
         }
@@ -156,18 +221,35 @@ impl Reference {
         loop {
             let e: f64 = self.added.iter().sum();
             let total: f64 = self.rate.iter().sum();
-            if let Some(threshold) = threshold
-                && threshold - e <= ROUNDING * threshold
-            {
-                return Some(t);
+            let next_year = years.get(self.observed.len()).copied();
+            if milestones && (0..nm).all(|m| self.arrival[m].is_finite()) && next_year.is_none() {
+                return;
             }
 
-            // The soonest event.
-            let (mut best, mut event) = match threshold {
-                Some(threshold) if total > 0.0 => ((threshold - e) / total, Event::Crossing),
-                Some(_) => (f64::INFINITY, Event::Crossing),
-                None => (stop - t, Event::Stop),
+            // The soonest event: a milestone's crossing (the lowest threshold not reached;
+            // a threshold E has already met, allowing for rounding, is met now)...
+            let (mut best, mut event) = if milestones {
+                (f64::INFINITY, Event::Stop)
+            } else {
+                (stop - t, Event::Stop)
             };
+            let mut lowest = f64::INFINITY;
+            for m in 0..nm {
+                let thr = self.threshold[m];
+                if self.arrival[m].is_finite() || !(thr < lowest) {
+                    continue;
+                }
+                lowest = thr;
+                let dt = if thr - e <= ROUNDING * thr {
+                    0.0
+                } else if total > 0.0 {
+                    (thr - e) / total
+                } else {
+                    f64::INFINITY
+                };
+                (best, event) = (dt, Event::Crossing(m));
+            }
+            // ... a cap...
             for d in 0..nd {
                 if self.cap_left[d].is_finite() && self.rate[d] > 0.0 {
                     let dt = self.cap_left[d] / self.rate[d];
@@ -176,21 +258,36 @@ impl Reference {
                     }
                 }
             }
+            // ... a bottleneck's onset or end...
             for (b, bn) in model.bottlenecks.iter().enumerate() {
                 let dt = match self.phase[b] {
-                    Phase::Pending => {
-                        let onset = x[bn.onset.index()];
-                        match bn.onset_kind {
-                            OnsetKind::Year => onset - t,
-                            OnsetKind::DriverLevel(d) if self.added[d] >= onset => 0.0,
-                            OnsetKind::DriverLevel(d) if self.rate[d] > 0.0 => {
+                    Phase::Pending => match bn.onset {
+                        Onset::Year(i) => x[i.index()] - t,
+                        Onset::DriverLevel {
+                            driver: d,
+                            level: i,
+                        } => {
+                            let onset = x[i.index()];
+                            if self.added[d] >= onset {
+                                0.0
+                            } else if self.rate[d] > 0.0 {
                                 (onset - self.added[d]) / self.rate[d]
+                            } else {
+                                f64::INFINITY
                             }
-                            OnsetKind::TotalLevel if e >= onset => 0.0,
-                            OnsetKind::TotalLevel if total > 0.0 => (onset - e) / total,
-                            _ => f64::INFINITY,
                         }
-                    }
+                        Onset::TotalLevel(i) => {
+                            let onset = x[i.index()];
+                            if e >= onset {
+                                0.0
+                            } else if total > 0.0 {
+                                (onset - e) / total
+                            } else {
+                                f64::INFINITY
+                            }
+                        }
+                        Onset::Milestone(_) => self.end[b] - t,
+                    },
                     Phase::Active => self.end[b] - t,
                     Phase::Over => f64::INFINITY,
                 };
@@ -204,10 +301,17 @@ impl Reference {
                     };
                 }
             }
+            // ... or an observed year (last at a tie).
+            if let Some(y) = next_year
+                && (y - t < best || !(t + best <= stop))
+                && y <= stop
+            {
+                (best, event) = ((y - t).max(0.0), Event::Observe);
+            }
 
             // Nothing more happens by the end (also catches best = infinity).
             if !(t + best <= stop) {
-                return None;
+                return;
             }
             for d in 0..nd {
                 let step = self.rate[d] * best;
@@ -216,8 +320,16 @@ impl Reference {
             }
             t += best;
             match event {
-                Event::Crossing => return Some(t),
-                Event::Stop => return None,
+                Event::Crossing(m) => {
+                    self.arrival[m] = t;
+                    // the bottlenecks that start with this milestone start now
+                    for (b, bn) in model.bottlenecks.iter().enumerate() {
+                        if bn.onset == Onset::Milestone(m) && self.phase[b] == Phase::Pending {
+                            self.end[b] = t;
+                        }
+                    }
+                }
+                Event::Stop => return,
                 Event::Cap(d) => {
                     // exactly the cap, whatever the rounding of the steps
                     let driver = &model.drivers[d];
@@ -227,10 +339,18 @@ impl Reference {
                 }
                 Event::Onset(b) => {
                     self.phase[b] = Phase::Active;
-                    let bn = &model.bottlenecks[b];
-                    self.end[b] = t + duration(bn);
+                    self.end[b] = t + duration(&model.bottlenecks[b]);
                 }
                 Event::End(b) => self.phase[b] = Phase::Over,
+                Event::Observe => {
+                    let mut row = self.added.clone();
+                    row.push(self.added.iter().sum());
+                    self.observed.push(row);
+                    let started = (0..model.bottlenecks.len())
+                        .filter(|&b| fired >> b & 1 == 1 && self.phase[b] != Phase::Pending)
+                        .fold(0u64, |m, b| m | 1 << b);
+                    self.started.push(started);
+                }
             }
             self.update_rates(nd);
         }

@@ -17,7 +17,7 @@
 //!   loop bounds.
 
 use super::ROUNDING;
-use super::plan::{B, D, MAX_B, MAX_D, Plan};
+use super::plan::{B, D, M, MAX_B, MAX_D, MAX_M, MAX_OBS, O, Plan};
 
 pub(super) type Walker = fn(&Plan, &mut WalkState, &[f64], u64) -> Option<f64>;
 
@@ -36,6 +36,16 @@ pub(super) struct WalkState {
     cap_at: [f64; MAX_D],
     bn_at: [f64; MAX_B],
     factor: [[f64; MAX_D]; MAX_B],
+    /// Per milestone: its threshold this trajectory, then when it arrived (infinite
+    /// when not by the horizon). Only the walk with [`Extra`] features writes these.
+    threshold: [f64; MAX_M],
+    pub(super) arrival: [f64; MAX_M],
+    /// The milestones in the order they are reached (by threshold, then by index).
+    order: [usize; MAX_M],
+    /// Per observed year: every driver's added OOMs, then E (`observed[o][drivers]`),
+    /// and the bottlenecks that had started by then.
+    pub(super) observed: [[f64; MAX_D + 1]; MAX_OBS],
+    pub(super) started: [u64; MAX_OBS],
 }
 
 impl WalkState {
@@ -49,6 +59,11 @@ impl WalkState {
             cap_at: [f64::INFINITY; MAX_D],
             bn_at: [f64::INFINITY; MAX_B],
             factor: [[1.0; MAX_D]; MAX_B],
+            threshold: [f64::INFINITY; MAX_M],
+            arrival: [f64::INFINITY; MAX_M],
+            order: [0; MAX_M],
+            observed: [[0.0; MAX_D + 1]; MAX_OBS],
+            started: [0; MAX_OBS],
         }
     }
 }
@@ -111,13 +126,42 @@ impl Shape for Any {
     }
 }
 
-/// The walk for a model with `nd` drivers and `nb` bottlenecks.
-pub(super) fn walker_for(nd: usize, nb: usize) -> Walker {
+/// What the walk does besides finding AGI's arrival, fixed at compile time so that a
+/// plain model's walk carries none of it.
+pub(super) trait Features {
+    /// Go on after AGI to the later milestones, start bottlenecks at milestones, and
+    /// record levels at the observed years.
+    const EXTRA: bool;
+}
+
+/// AGI's arrival only.
+pub(super) struct Plain;
+impl Features for Plain {
+    const EXTRA: bool = false;
+}
+
+/// Milestones, milestone onsets and observed years.
+pub(super) struct Extra;
+impl Features for Extra {
+    const EXTRA: bool = true;
+}
+
+/// The walk for a model with `nd` drivers and `nb` bottlenecks, with or without the
+/// [`Extra`] features.
+pub(super) fn walker_for(nd: usize, nb: usize, extra: bool) -> Walker {
+    if extra {
+        walker_with::<Extra>(nd, nb)
+    } else {
+        walker_with::<Plain>(nd, nb)
+    }
+}
+
+fn walker_with<F: Features>(nd: usize, nb: usize) -> Walker {
     macro_rules! fixed {
         ($(($d:literal, $b:literal)),*) => {
             match (nd, nb) {
-                $(($d, $b) => walk::<Fixed<$d, $b>>,)*
-                _ => walk::<Any>,
+                $(($d, $b) => walk::<Fixed<$d, $b>, F>,)*
+                _ => walk::<Any, F>,
             }
         };
     }
@@ -145,13 +189,44 @@ pub(super) fn walker_for(nd: usize, nb: usize) -> Walker {
     )
 }
 
-/// The walk itself (see the module docs), for a model of shape `S`.
-pub(super) fn walk<S: Shape>(p: &Plan, w: &mut WalkState, x: &[f64], fired: u64) -> Option<f64> {
+/// The walk itself (see the module docs), for a model of shape `S`. Returns AGI's
+/// arrival; with [`Extra`] features it also fills `w.arrival` (every milestone),
+/// `w.observed` and `w.started` (the observed years), walking on after AGI as long as
+/// something is left to record.
+pub(super) fn walk<S: Shape, F: Features>(
+    p: &Plan,
+    w: &mut WalkState,
+    x: &[f64],
+    fired: u64,
+) -> Option<f64> {
     let nd = S::drivers(p);
     let nb = S::bottlenecks(p);
     let (start, horizon) = (p.start, p.horizon);
-    let threshold = x[p.threshold];
-    if threshold <= 0.0 {
+    // The threshold to reach next: AGI's; with milestones, the lowest not yet reached.
+    let mut threshold = x[p.threshold];
+    // With milestones: how many have arrived (`w.order` is the order they are reached).
+    let mut reached = 0;
+    let nm = p.milestones;
+    // With observed years: how many have been recorded.
+    let mut recorded = 0;
+    let no = p.observed;
+    if F::EXTRA {
+        for m in 0..nm {
+            let t = p.milestone_threshold(x, m, &w.threshold);
+            w.threshold[m & M] = t;
+            w.arrival[m & M] = f64::INFINITY;
+            w.order[m & M] = m;
+        }
+        // Insertion sort by threshold (stable: ties in declaration order); a handful.
+        for i in 1..nm {
+            let mut j = i;
+            while j > 0 && w.threshold[w.order[(j - 1) & M] & M] > w.threshold[w.order[j & M] & M] {
+                w.order.swap((j - 1) & M, j & M);
+                j -= 1;
+            }
+        }
+        threshold = w.threshold[w.order[0] & M];
+    } else if threshold <= 0.0 {
         return Some(start);
     }
 
@@ -165,6 +240,11 @@ pub(super) fn walk<S: Shape>(p: &Plan, w: &mut WalkState, x: &[f64], fired: u64)
     for_each_bit::<S>(nb, fired, |b| {
         for &(d, f) in &p.effects[p.first[b & B]..p.first[(b & B) + 1]] {
             w.factor[b & B][d & D] = x[f].max(0.0);
+        }
+        if F::EXTRA && p.milestone_onsets >> b & 1 == 1 {
+            // Starts when its milestone arrives (scheduled then).
+            pending |= 1 << b;
+            return;
         }
         let onset = x[p.onset[b & B]];
         let year = p.year_onsets >> b & 1 == 1;
@@ -236,20 +316,80 @@ pub(super) fn walk<S: Shape>(p: &Plan, w: &mut WalkState, x: &[f64], fired: u64)
         // Compared as times, not levels, so that a crossing exactly at the horizon (or
         // at an event) counts whatever the rounding of `rate * time`.
         let stop = next.min(horizon).max(t);
-        // E is a sum of exact pieces; allow for its rounding when it has stopped exactly
-        // on the threshold (e.g. fixed caps that add up to a fixed threshold).
-        if threshold - e <= ROUNDING * threshold {
-            return Some(t);
-        }
-        if total > 0.0 {
-            let crossing = (t + (threshold - e) / total).max(t);
-            if crossing <= stop {
-                return Some(crossing);
+        if F::EXTRA {
+            // Crossings and observed years within [t, stop], in time order: a crossing
+            // first at a tie; an observed year after the events of its own instant (so
+            // that a bottleneck starting then counts as started), hence only before
+            // `stop` unless nothing more happens by the horizon.
+            let last_segment = !(next <= horizon);
+            let mut restart = false;
+            loop {
+                let crossing = if reached == nm {
+                    f64::INFINITY
+                } else if threshold - e <= ROUNDING * threshold {
+                    t
+                } else if total > 0.0 {
+                    (t + (threshold - e) / total).max(t)
+                } else {
+                    f64::INFINITY
+                };
+                let year = if recorded == no {
+                    f64::INFINITY
+                } else {
+                    p.obs_years[recorded & O]
+                };
+                if crossing <= stop && crossing <= year {
+                    let m = w.order[reached & M];
+                    w.arrival[m & M] = crossing;
+                    reached += 1;
+                    if reached < nm {
+                        threshold = w.threshold[w.order[reached & M] & M];
+                    }
+                    // Bottlenecks that start with this milestone join the calendar now.
+                    let due = pending & p.ms_onsets[m & M];
+                    if due != 0 {
+                        for_each_bit::<S>(nb, due, |b| w.bn_at[b & B] = crossing);
+                        restart = true;
+                        break;
+                    }
+                } else if year < stop || (year <= stop && last_segment) {
+                    let row = &mut w.observed[recorded & O];
+                    for d in 0..nd {
+                        row[d & D] = w.level[d & D] + w.rate[d & D] * (year - w.since[d & D]);
+                    }
+                    row[nd & D] = e + total * (year - t);
+                    w.started[recorded & O] = fired & !pending;
+                    recorded += 1;
+                } else {
+                    break;
+                }
             }
-        }
-        // Nothing more happens before the horizon (also catches next = infinity).
-        if !(next <= horizon) {
-            return None;
+            if reached == nm && recorded == no {
+                return w.arrival[0].is_finite().then_some(w.arrival[0]);
+            }
+            if restart {
+                // The calendar now holds the milestone's onsets at the crossing.
+                continue;
+            }
+            if last_segment {
+                return w.arrival[0].is_finite().then_some(w.arrival[0]);
+            }
+        } else {
+            // E is a sum of exact pieces; allow for its rounding when it has stopped
+            // exactly on the threshold (e.g. fixed caps that add up to a fixed threshold).
+            if threshold - e <= ROUNDING * threshold {
+                return Some(t);
+            }
+            if total > 0.0 {
+                let crossing = (t + (threshold - e) / total).max(t);
+                if crossing <= stop {
+                    return Some(crossing);
+                }
+            }
+            // Nothing more happens before the horizon (also catches next = infinity).
+            if !(next <= horizon) {
+                return None;
+            }
         }
         t = stop;
 

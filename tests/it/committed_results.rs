@@ -60,6 +60,7 @@ fn committed_results_match_the_code() {
             started: 0,
             shard_label: "1/1".into(),
             chart: true,
+            flags: String::new(),
         };
         let files = RunReport::new(&loaded, &spec, &tally, bin)
             .files(&cx)
@@ -73,7 +74,7 @@ fn committed_results_match_the_code() {
             .unwrap();
         runs.push((loaded, tally));
     }
-    let compare = CompareReport::new(runs.iter().map(|(l, t)| (l, t)), SEED, N, bin);
+    let compare = CompareReport::new(runs.iter().map(|(l, t)| (l, t)), SEED, N, bin, false);
     let files = compare.files(0, 0.0, String::new()).unwrap();
     assert_same(&root.join("compare"), &files);
 }

@@ -21,6 +21,7 @@ mod compare;
 mod correlations;
 mod determinism;
 mod dist;
+mod evidence;
 mod extreme_inputs;
 mod harness;
 mod hindcast;

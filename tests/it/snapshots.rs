@@ -57,6 +57,7 @@ fn every_file_of_a_default_run() {
         started: 0,
         shard_label: "1/1".into(),
         chart: true,
+        flags: String::new(),
     };
     for (name, bytes) in report.files(&cx).unwrap() {
         if name != "chart.png" && name != "manifest.json" {
@@ -80,7 +81,7 @@ fn every_file_of_a_comparison() {
             (loaded, tally)
         })
         .collect();
-    let report = CompareReport::new(runs.iter().map(|(l, t)| (l, t)), 7, 20_000, bin);
+    let report = CompareReport::new(runs.iter().map(|(l, t)| (l, t)), 7, 20_000, bin, false);
     for (name, bytes) in report.files(0, 0.0, String::new()).unwrap() {
         if name != "compare-chart.png" && name != "manifest.json" {
             check(&format!("compare-seed7-n20k-quarter-{name}"), &bytes);
