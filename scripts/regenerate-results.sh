@@ -8,6 +8,6 @@ cargo build --release --quiet
 for s in situational-awareness epoch-trends skeptic; do
     ./target/release/agi-timelines run "$s" -n 10M --seed 20261129 --sensitivity -q -o "results/reference/$s"
 done
-./target/release/agi-timelines compare situational-awareness epoch-trends skeptic \
+./target/release/agi-timelines compare situational-awareness epoch-trends skeptic --with-prior \
     -n 10M --seed 20261129 -q -o results/reference/compare
 echo "results/ regenerated"

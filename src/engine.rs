@@ -14,7 +14,7 @@
 //! 1, 2 or 64 threads, and shards `k/n` merge to exactly the single-machine result.
 
 use crate::model::{MAX_OBSERVATIONS, Model};
-use crate::tally::{Grid, Tally, TallySpec};
+use crate::tally::{EvidenceSpec, Grid, Tally, TallySpec};
 use crate::trajectory::Trajectory;
 use rand::{Rng, RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -60,6 +60,59 @@ const EVIDENCE_STREAM: u64 = 0x4556_4944_454E_4345;
 /// those the same run draws without evidence.
 pub fn evidence_rng(seed: u64, chunk: u64) -> Xoshiro256PlusPlus {
     chunk_rng(splitmix64_mix(seed ^ EVIDENCE_STREAM), chunk)
+}
+
+/// Trajectories in a trial of a model's evidence.
+pub const TRIAL_SIZE: u64 = CHUNK_SIZE;
+
+/// Mixed into the seed of a trial (the ASCII of "TRIAL").
+const TRIAL_STREAM: u64 = 0x0054_5249_414C;
+
+/// What a trial of a model's evidence found: before a run samples, one chunk of
+/// trajectories from streams of their own (so the run's outputs do not depend on it)
+/// shows whether the evidence keeps any trajectory at all, and which part of it does
+/// not.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trial {
+    pub drawn: u64,
+    pub kept: u64,
+    /// Trajectories in which AGI had not arrived before `no_arrival_before`.
+    pub not_arrived: u64,
+    /// Per observation: the mean likelihood ratio (the share it alone would keep), and
+    /// the lowest and highest level the trajectories had at its year.
+    pub mean_ratio: Vec<f64>,
+    pub levels: Vec<(f64, f64)>,
+}
+
+/// A trial of the evidence of the run `spec` (see [`Trial`]); `None` without evidence.
+pub fn trial(model: &Model, spec: &RunSpec) -> Option<Trial> {
+    let ev = spec.tally.evidence.as_ref()?;
+    let seed = splitmix64_mix(spec.seed ^ TRIAL_STREAM);
+    let mut rng = chunk_rng(seed, 0);
+    let mut stream = evidence_rng(seed, 0);
+    let mut traj = Trajectory::observing(model, spec.tally.observed_years());
+    let k = ev.observations.len();
+    let mut t = Trial {
+        drawn: TRIAL_SIZE,
+        kept: 0,
+        not_arrived: 0,
+        mean_ratio: vec![0.0; k],
+        levels: vec![(f64::INFINITY, f64::NEG_INFINITY); k],
+    };
+    let mut each = [0.0; MAX_OBSERVATIONS];
+    for _ in 0..TRIAL_SIZE {
+        let out = traj.run(model, &mut rng);
+        let v = ev.judge(out.arrival, |j| traj.observed(j), &mut each[..k]);
+        let u: f64 = stream.random();
+        t.kept += u64::from(u < v.ratio);
+        t.not_arrived += u64::from(v.not_arrived);
+        for (o, (j, column, _, _)) in ev.observations.iter().enumerate() {
+            t.mean_ratio[o] += each[o] / TRIAL_SIZE as f64;
+            let level = traj.observed(*j)[*column];
+            t.levels[o] = (t.levels[o].0.min(level), t.levels[o].1.max(level));
+        }
+    }
+    Some(t)
 }
 
 /// Which part of the chunk sequence a run computes.
@@ -113,46 +166,75 @@ impl RunSpec {
 /// Run trajectories `[chunk * CHUNK_SIZE, ...)` of chunk `chunk` into `tally`.
 fn run_chunk(model: &Model, spec: &RunSpec, chunk: u64, traj: &mut Trajectory, tally: &mut Tally) {
     let mut rng = chunk_rng(spec.seed, chunk);
-    let mut evidence = spec
-        .tally
-        .evidence
-        .is_some()
-        .then(|| evidence_rng(spec.seed, chunk));
     let first = chunk * CHUNK_SIZE;
     let n = CHUNK_SIZE.min(spec.trajectories - first);
-    for _ in 0..n {
-        run_trajectory(model, spec, traj, &mut rng, evidence.as_mut(), tally);
+    // Two loops, so that a run without evidence carries none of its work.
+    match &spec.tally.evidence {
+        None => {
+            for _ in 0..n {
+                run_trajectory(model, spec, traj, &mut rng, tally);
+            }
+        }
+        Some(evidence) => {
+            let mut stream = evidence_rng(spec.seed, chunk);
+            let mut each = vec![0.0; evidence.observations.len()];
+            for _ in 0..n {
+                run_conditioned(
+                    model,
+                    spec,
+                    evidence,
+                    traj,
+                    &mut rng,
+                    &mut stream,
+                    &mut each,
+                    tally,
+                );
+            }
+        }
     }
 }
 
-/// One trajectory: draw, walk, judge it by the evidence (drawing its acceptance from
-/// `evidence`, the chunk's evidence stream, when the run has evidence), and record it
-/// in `tally` if kept. The body of every chunk's loop, public so that the benchmarks
-/// time exactly what a run does per trajectory.
+/// One trajectory: draw, walk, and record it in `tally`. The body of every chunk's
+/// loop when the run has no evidence, public so that the benchmarks time exactly what a
+/// run does per trajectory.
 #[inline]
 pub fn run_trajectory<R: Rng + ?Sized>(
     model: &Model,
     spec: &RunSpec,
     traj: &mut Trajectory,
     rng: &mut R,
-    evidence: Option<&mut Xoshiro256PlusPlus>,
     tally: &mut Tally,
 ) {
     let out = traj.run(model, rng);
-    if let (Some(ev), Some(stream), Some(et)) =
-        (&spec.tally.evidence, evidence, &mut tally.evidence)
-    {
-        let u: f64 = stream.random();
-        let mut each = [0.0; MAX_OBSERVATIONS];
-        let each = &mut each[..ev.observations.len()];
-        let verdict = ev.judge(out.arrival, |j| traj.observed(j), each);
-        let cell = spec.tally.coarse.cell_or_beyond(out.arrival);
-        et.record(out.arrival, cell, out.fired, verdict, each);
-        if !(u < verdict.ratio) {
-            return;
-        }
-    }
     tally.record(&spec.tally, out.arrival, out.fired, &traj.inputs);
+}
+
+/// One trajectory of a run with evidence: draw and walk it, judge it by the evidence
+/// (each observation's likelihood ratio into `each`), record it in the evidence tally
+/// (the prior), and in `tally` if kept: when a uniform from the chunk's evidence stream
+/// `stream` is below its likelihood ratio.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+pub fn run_conditioned<R: Rng + ?Sized>(
+    model: &Model,
+    spec: &RunSpec,
+    evidence: &EvidenceSpec,
+    traj: &mut Trajectory,
+    rng: &mut R,
+    stream: &mut Xoshiro256PlusPlus,
+    each: &mut [f64],
+    tally: &mut Tally,
+) {
+    let out = traj.run(model, rng);
+    let u: f64 = stream.random();
+    let verdict = evidence.judge(out.arrival, |j| traj.observed(j), each);
+    let cell = spec.tally.coarse.cell_or_beyond(out.arrival);
+    if let Some(et) = &mut tally.evidence {
+        et.record(out.arrival, cell, out.fired, verdict, each);
+    }
+    if u < verdict.ratio {
+        tally.record_in(&spec.tally, out.arrival, cell, out.fired, &traj.inputs);
+    }
 }
 
 /// Observes a run: progress and cancellation. Both are checked once per chunk.
@@ -310,7 +392,7 @@ mod tests {
         );
         // The stalled thread ran no chunk after its first; every chunk ran once.
         assert_eq!(stall.stalled_ran.load(Ordering::SeqCst), 0);
-        assert_eq!(tally.trajectories(), chunks * CHUNK_SIZE);
+        assert_eq!(tally.drawn(), chunks * CHUNK_SIZE);
     }
 
     /// Cancelling a run of 1e19 trajectories (6e14 chunks) returns at once: the chunks

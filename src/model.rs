@@ -96,11 +96,21 @@ pub struct Milestone {
     pub after: Option<usize>,
 }
 
+/// Where a key was written in a priors file (line and column from 1), so that a
+/// problem found only when the model runs can still be pointed at.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+}
+
 /// What has been observed, which every reported figure is conditioned on.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Evidence {
     /// AGI (the first milestone) has not arrived before this decimal year.
     pub no_arrival_before: Option<f64>,
+    /// Where `no_arrival_before` was written (`--as-of` has no location: line 0).
+    pub no_arrival_before_at: Location,
     pub observations: Vec<Observation>,
 }
 
@@ -115,6 +125,8 @@ pub struct Observation {
     pub level: Dist,
     /// The largest value of `level`'s density: likelihoods are divided by it.
     pub density_bound: f64,
+    /// Where the observation was written.
+    pub at: Location,
 }
 
 impl Evidence {
@@ -145,13 +157,14 @@ impl EvidenceChange {
                     model.name, model.start, model.horizon
                 ));
             }
-            model
-                .evidence
-                .get_or_insert_with(|| Evidence {
-                    no_arrival_before: None,
-                    observations: Vec::new(),
-                })
-                .no_arrival_before = Some(year);
+            model.evidence.get_or_insert_with(|| Evidence {
+                no_arrival_before: None,
+                no_arrival_before_at: Location::default(),
+                observations: Vec::new(),
+            });
+            let ev = model.evidence.as_mut().expect("just set");
+            ev.no_arrival_before = Some(year);
+            ev.no_arrival_before_at = Location::default();
         }
         Ok(())
     }

@@ -61,14 +61,7 @@ impl<'m> Simulator<'m> {
 
     #[inline]
     pub fn step(&mut self, rng: &mut Xoshiro256PlusPlus) {
-        run_trajectory(
-            self.model,
-            &self.spec,
-            &mut self.traj,
-            rng,
-            None,
-            &mut self.tally,
-        );
+        run_trajectory(self.model, &self.spec, &mut self.traj, rng, &mut self.tally);
     }
 }
 

@@ -56,7 +56,7 @@ pub(super) fn draw_density<DB: DrawingBackend>(
     parts.push(format!("Not by {hz}: {}", percent(input.not_by_horizon)));
     let subtitle = format!("AGI arrival year: {}", parts.join("  ·  "));
     let y = draw_heading(root, s, &input.title, &subtitle)?;
-    let legend = [
+    let mut legend = vec![
         (Swatch::Bar, "Probability per year (left axis)".to_string()),
         (
             Swatch::Line(CUMULATIVE),
@@ -64,6 +64,15 @@ pub(super) fn draw_density<DB: DrawingBackend>(
         ),
         (Swatch::Dashed, "Percentiles".to_string()),
     ];
+    if input.prior.is_some() {
+        legend.push((
+            Swatch::DashedLine(PRIOR),
+            "Cumulative without the evidence".to_string(),
+        ));
+    }
+    if let Some(y) = input.as_of {
+        legend.push((Swatch::Rule, format!("No AGI before {}", fmt_year(y))));
+    }
     let y = draw_legend(root, s, &legend, s.px(30), y, s.px(WIDTH as i32 - 30))?;
 
     let plot = root.margin(y + s.px(6), s.px(42), s.px(10), s.px(10));
@@ -191,6 +200,26 @@ pub(super) fn draw_density<DB: DrawingBackend>(
             .map_err(draw_err)?;
     }
 
+    if let Some(prior) = &input.prior {
+        chart
+            .draw_secondary_series(DashedLineSeries::new(
+                cumulative_points(prior, x0, x1),
+                s.px(7),
+                s.px(4),
+                PRIOR.stroke_width(s.w(2)),
+            ))
+            .map_err(draw_err)?;
+    }
+    if let Some(y) = input.as_of.filter(|y| *y >= x0 && *y <= x1) {
+        let px = chart.backend_coord(&(y, 0.0)).0;
+        root.draw(&DashedPathElement::new(
+            vec![(px, py.end), (px, py.start)],
+            s.px(2),
+            s.px(3),
+            AS_OF.stroke_width(s.w(2)),
+        ))
+        .map_err(draw_err)?;
+    }
     chart
         .draw_secondary_series(LineSeries::new(
             cumulative_points(&input.bins, x0, x1),

@@ -99,6 +99,10 @@ pub struct ChartInput {
     pub not_by_horizon: f64,
     pub start: f64,
     pub horizon: f64,
+    /// With evidence: the year before which AGI had not arrived (marked), and the
+    /// prior's bins (its cumulative curve drawn for comparison).
+    pub as_of: Option<f64>,
+    pub prior: Option<Vec<ChartBin>>,
 }
 
 /// Percentiles marked on the arrival-year chart.
@@ -107,7 +111,18 @@ pub const MARKED_PERCENTILES: &[u32] = &[10, 50, 90];
 impl ChartInput {
     /// The chart of a finished run.
     pub fn from_run(model: &Model, tally: &Tally, bin: BinWidth, seed: u64) -> ChartInput {
-        ChartInput::from_histogram(&model.name, &tally.histogram, bin, seed)
+        let mut input = ChartInput::from_histogram(&model.name, &tally.histogram, bin, seed);
+        if let Some(et) = &tally.evidence {
+            input.as_of = model.evidence().and_then(|e| e.no_arrival_before);
+            input.prior = Some(chart_bins(&et.prior, bin));
+            input.caption = format!(
+                "{} of {} trajectories kept by the evidence · seed {seed} · {}",
+                fmt_count(tally.trajectories()),
+                fmt_count(et.drawn),
+                bin_phrase(bin)
+            );
+        }
+        input
     }
 
     /// The chart of an arrival histogram, titled `title`.
@@ -137,6 +152,8 @@ impl ChartInput {
             },
             start: h.grid.start,
             horizon: h.grid.horizon,
+            as_of: None,
+            prior: None,
         }
     }
 }

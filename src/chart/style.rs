@@ -16,6 +16,10 @@ pub(super) const BAR_FILL: RGBColor = RGBColor(0x9e, 0xc3, 0xe6);
 pub(super) const BAR_EDGE: RGBColor = RGBColor(0x4f, 0x86, 0xbd);
 pub(super) const CUMULATIVE: RGBColor = RGBColor(0xd5, 0x5e, 0x00);
 pub(super) const MARKER: RGBColor = RGBColor(0x3a, 0x3a, 0x3a);
+/// The prior's cumulative curve, beside a run's own.
+pub(super) const PRIOR: RGBColor = RGBColor(0x8a, 0x8a, 0x8a);
+/// The as-of marker.
+pub(super) const AS_OF: RGBColor = RGBColor(0x00, 0x72, 0xb2);
 /// Okabe & Ito's colour-blind-safe palette (Okabe and Ito 2008, "Color Universal
 /// Design"), yellow left out for contrast on white.
 pub(super) const SERIES: &[RGBColor] = &[
@@ -82,6 +86,10 @@ pub(super) enum Swatch {
     Bar,
     Line(RGBColor),
     Dashed,
+    /// A dashed curve of that colour, drawn across.
+    DashedLine(RGBColor),
+    /// The as-of marker: a dotted vertical rule.
+    Rule,
 }
 
 /// Draw a legend from `x`, `y` (top left) on one or more rows no wider than `max_x`;
@@ -128,6 +136,27 @@ pub(super) fn draw_legend<DB: DrawingBackend>(
                 root.draw(&PathElement::new(
                     vec![(cx, mid), (cx + s.px(30), mid)],
                     c.stroke_width(s.w(3)),
+                ))
+                .map_err(draw_err)?;
+            }
+            Swatch::DashedLine(c) => {
+                root.draw(&DashedPathElement::new(
+                    vec![(cx, mid), (cx + s.px(30), mid)],
+                    s.px(7),
+                    s.px(4),
+                    c.stroke_width(s.w(2)),
+                ))
+                .map_err(draw_err)?;
+            }
+            Swatch::Rule => {
+                root.draw(&DashedPathElement::new(
+                    vec![
+                        (cx + s.px(15), mid - s.px(9)),
+                        (cx + s.px(15), mid + s.px(10)),
+                    ],
+                    s.px(2),
+                    s.px(3),
+                    AS_OF.stroke_width(s.w(2)),
                 ))
                 .map_err(draw_err)?;
             }

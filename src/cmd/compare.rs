@@ -90,11 +90,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         unreachable!("`-o -` is refused above")
     };
 
+    // Every scenario's evidence is tried before the first is run.
+    let specs: Vec<RunSpec> = loaded
+        .iter()
+        .zip(&grids)
+        .map(|(l, grid)| RunSpec::new(&l.model, cfg.seed, cfg.trajectories, *grid))
+        .collect();
+    for (l, spec) in loaded.iter().zip(&specs) {
+        super::run::refuse_impossible_evidence(l, spec)?;
+    }
     let clock = Instant::now();
     let mut tallies = Vec::new();
-    for (l, grid) in loaded.iter().zip(&grids) {
-        let spec = RunSpec::new(&l.model, cfg.seed, cfg.trajectories, *grid);
-        let t = super::progress::simulate(&l.model, &spec, cfg.threads, cfg.quiet, &l.model.name)?;
+    for (l, spec) in loaded.iter().zip(&specs) {
+        let t = super::progress::simulate(&l.model, spec, cfg.threads, cfg.quiet, &l.model.name)?;
+        super::run::check_kept(l, &t, cfg.quiet)?;
         tallies.push(t);
     }
     let elapsed = clock.elapsed().as_secs_f64();

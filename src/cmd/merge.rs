@@ -41,6 +41,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&merged.loaded.model.name));
     prepare_dir(&out_dir)?;
+    super::run::check_kept(&merged.loaded, &merged.tally, args.quiet)?;
     let report = RunReport::new(
         &merged.loaded,
         &merged.spec,

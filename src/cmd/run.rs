@@ -2,11 +2,15 @@
 
 use super::flags::{Out, OutRules, SimFlags, parse_shard};
 use super::{BadInput, write_stdout};
-use crate::engine::{RunSpec, Shard};
+use crate::engine::{self, RunSpec, Shard};
+use crate::format::fmt_count;
 use crate::output;
+use crate::report::evidence::{FEW_KEPT, trial_refusal};
 use crate::report::{RunContext, RunReport, histogram_csv};
+use crate::scenarios::Loaded;
 use crate::shard::ShardFile;
 use crate::tally::Grid;
+use crate::tally::Tally;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -86,6 +90,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.sensitivity {
         spec = spec.with_sensitivity(model);
     }
+    refuse_impossible_evidence(&loaded, &spec)?;
     let started = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -96,6 +101,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let tally = super::progress::simulate(model, &spec, cfg.threads, cfg.quiet, &label)?;
     let elapsed = clock.elapsed().as_secs_f64();
+    if args.shard.is_none() {
+        check_kept(&loaded, &tally, cfg.quiet)?;
+    }
 
     let out_dir = match &cfg.out {
         Out::Stdout => {
@@ -147,6 +155,41 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         flags: args.sim.evidence.change().args(),
     };
     write_report(&report, &cx, out_dir, cfg.quiet)
+}
+
+/// Refuse, before sampling, evidence that no trajectory of a trial satisfies (with the
+/// file, line and key of the part at fault).
+pub fn refuse_impossible_evidence(loaded: &Loaded, spec: &RunSpec) -> Result<(), BadInput> {
+    if let Some(trial) = engine::trial(&loaded.model, spec)
+        && let Some(why) = trial_refusal(&loaded.model, &loaded.source, &trial)
+    {
+        return Err(BadInput(why));
+    }
+    Ok(())
+}
+
+/// After a run with evidence: refuse to write results that rest on no trajectory, and
+/// warn (on stderr) when they rest on few.
+pub fn check_kept(loaded: &Loaded, tally: &Tally, quiet: bool) -> Result<(), BadInput> {
+    let Some(et) = &tally.evidence else {
+        return Ok(());
+    };
+    let kept = tally.trajectories();
+    let name = &loaded.model.name;
+    if kept == 0 {
+        return Err(BadInput(format!(
+            "none of the {} trajectories drawn for `{name}` is consistent with its evidence, so              there is nothing to report and nothing was written: run more trajectories (-n), or              revisit the evidence",
+            fmt_count(et.drawn)
+        )));
+    }
+    if kept < FEW_KEPT && !quiet {
+        eprintln!(
+            "warning: `{name}`: only {} of {} trajectories are consistent with the evidence; every              figure rests on them (their standard errors say how much): run more (-n) for precision",
+            fmt_count(kept),
+            fmt_count(et.drawn)
+        );
+    }
+    Ok(())
 }
 
 /// Write every file of a finished run (or merge) into `out_dir`, then print its text.

@@ -5,6 +5,7 @@
 //! span it is about, and turned into line, column and the source line only at the end,
 //! so every problem of a file is reported at once.
 
+use crate::model::Location;
 use std::fmt;
 use std::ops::Range;
 
@@ -74,20 +75,35 @@ impl Collector<'_> {
         self.diags.push((span, key.to_string(), message.into()));
     }
 
+    /// The line and column (in characters, both from 1) where `span` starts.
+    pub(super) fn locate(&self, span: &Range<usize>) -> Location {
+        let text = self.text;
+        let at = span.start.min(text.len());
+        let at = (0..=at)
+            .rev()
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(0);
+        let line_start = text[..at].rfind('\n').map_or(0, |p| p + 1);
+        Location {
+            line: text[..at].matches('\n').count() + 1,
+            column: text[line_start..at].chars().count() + 1,
+        }
+    }
+
     pub(super) fn into_error(self, file: &str) -> PriorsError {
         let text = self.text;
         let mut diagnostics: Vec<Diagnostic> = self
             .diags
-            .into_iter()
+            .iter()
             .map(|(span, key, message)| {
+                let (key, message) = (key.clone(), message.clone());
+                let Location { line, column } = self.locate(span);
                 let at = span.start.min(text.len());
                 let at = (0..=at)
                     .rev()
                     .find(|&i| text.is_char_boundary(i))
                     .unwrap_or(0);
                 let line_start = text[..at].rfind('\n').map_or(0, |p| p + 1);
-                let line = text[..at].matches('\n').count() + 1;
-                let column = text[line_start..at].chars().count() + 1;
                 let line_end = text[at..].find('\n').map_or(text.len(), |p| at + p);
                 let source_line = text[line_start..line_end]
                     .trim_end_matches('\r')

@@ -14,7 +14,7 @@ use super::diagnostics::Collector;
 use super::distribution::{DIST_HELP, distribution};
 use super::scenario::resolve_driver;
 use super::toml::{TableReader, number, string, table};
-use crate::model::{Driver, Evidence, MAX_OBSERVATIONS, MAX_OBSERVED_YEARS, Observation};
+use crate::model::{Driver, Evidence, Location, MAX_OBSERVATIONS, MAX_OBSERVED_YEARS, Observation};
 use std::ops::Range;
 use toml::Spanned;
 use toml::de::DeValue;
@@ -63,9 +63,11 @@ pub(super) fn evidence(
     let mut r = TableReader::new(t, v.span(), "evidence");
     let mut ok = true;
     let in_years = Years { start, horizon };
+    let mut no_arrival_before_at = Location::default();
     let no_arrival_before = match r.get("no_arrival_before") {
         Some(nv) => {
             let key = "evidence.no_arrival_before";
+            no_arrival_before_at = cx.locate(&nv.span());
             match number(cx, nv, key) {
                 Some(x) if in_years.check(cx, x, nv.span(), key, "no_arrival_before") => Some(x),
                 _ => {
@@ -124,6 +126,7 @@ pub(super) fn evidence(
     }
     ok.then_some(Evidence {
         no_arrival_before,
+        no_arrival_before_at,
         observations,
     })
 }
@@ -204,5 +207,6 @@ fn observation(
         of: of?,
         level,
         density_bound,
+        at: cx.locate(&entry.span()),
     })
 }

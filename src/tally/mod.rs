@@ -95,8 +95,21 @@ impl Tally {
     /// sensitivity) its drawn inputs.
     #[inline]
     pub fn record(&mut self, spec: &TallySpec, arrival: Option<f64>, fired: u64, inputs: &[f64]) {
-        self.histogram.record(arrival);
         let cell = spec.coarse.cell_or_beyond(arrival);
+        self.record_in(spec, arrival, cell, fired, inputs);
+    }
+
+    /// [`Tally::record`] with the arrival's coarse cell already known.
+    #[inline]
+    pub fn record_in(
+        &mut self,
+        spec: &TallySpec,
+        arrival: Option<f64>,
+        cell: usize,
+        fired: u64,
+        inputs: &[f64],
+    ) {
+        self.histogram.record(arrival);
         self.attribution.record(cell, fired);
         if let (Some(st), Some(ss)) = (&mut self.sensitivity, &spec.sensitivity) {
             st.record(ss, cell, inputs);

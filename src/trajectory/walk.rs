@@ -36,6 +36,8 @@ pub(super) struct WalkState {
     cap_at: [f64; MAX_D],
     bn_at: [f64; MAX_B],
     factor: [[f64; MAX_D]; MAX_B],
+    /// Where a walk with extra features was suspended, to be resumed.
+    pub(super) suspended: Suspended,
     /// Per milestone: its threshold this trajectory, then when it arrived (infinite
     /// when not by the horizon). Only the walk with [`Extra`] features writes these.
     threshold: [f64; MAX_M],
@@ -59,6 +61,7 @@ impl WalkState {
             cap_at: [f64::INFINITY; MAX_D],
             bn_at: [f64::INFINITY; MAX_B],
             factor: [[1.0; MAX_D]; MAX_B],
+            suspended: Suspended::default(),
             threshold: [f64::INFINITY; MAX_M],
             arrival: [f64::INFINITY; MAX_M],
             order: [0; MAX_M],
@@ -132,18 +135,47 @@ pub(super) trait Features {
     /// Go on after AGI to the later milestones, start bottlenecks at milestones, and
     /// record levels at the observed years.
     const EXTRA: bool;
+    /// Start from a walk suspended at a crossing (see [`Suspended`]) instead of from
+    /// the start.
+    const RESUME: bool;
 }
 
 /// AGI's arrival only.
 pub(super) struct Plain;
 impl Features for Plain {
     const EXTRA: bool = false;
+    const RESUME: bool = false;
 }
 
 /// Milestones, milestone onsets and observed years.
 pub(super) struct Extra;
 impl Features for Extra {
     const EXTRA: bool = true;
+    const RESUME: bool = false;
+}
+
+/// The same, going on from where a walk was suspended.
+pub(super) struct Resume;
+impl Features for Resume {
+    const EXTRA: bool = true;
+    const RESUME: bool = true;
+}
+
+/// A walk with [`Extra`] features stops at every crossing after which something is left
+/// to do (another milestone, an observed year), saving its state here, and is resumed by
+/// [`walk_extended`]. A return and a fresh call instead of a jump back into the loop: with
+/// that back-edge the compiler unrolls the loop less, and every trajectory pays for it.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Suspended {
+    pub(super) resume: bool,
+    threshold: f64,
+    reached: usize,
+    recorded: usize,
+    active: u64,
+    pending: u64,
+    t: f64,
+    e: f64,
+    total: f64,
 }
 
 /// The walk for a model with `nd` drivers and `nb` bottlenecks, with or without the
@@ -160,8 +192,8 @@ fn walker_with<F: Features>(nd: usize, nb: usize) -> Walker {
     macro_rules! fixed {
         ($(($d:literal, $b:literal)),*) => {
             match (nd, nb) {
-                $(($d, $b) => walk::<Fixed<$d, $b>, F>,)*
-                _ => walk::<Any, F>,
+                $(($d, $b) => if F::EXTRA { walk_extended::<Fixed<$d, $b>> } else { walk::<Fixed<$d, $b>, F> },)*
+                _ => if F::EXTRA { walk_extended::<Any> } else { walk::<Any, F> },
             }
         };
     }
@@ -202,86 +234,86 @@ pub(super) fn walk<S: Shape, F: Features>(
     let nd = S::drivers(p);
     let nb = S::bottlenecks(p);
     let (start, horizon) = (p.start, p.horizon);
-    // The threshold to reach next: AGI's; with milestones, the lowest not yet reached.
-    let mut threshold = x[p.threshold];
-    // With milestones: how many have arrived (`w.order` is the order they are reached).
-    let mut reached = 0;
     let nm = p.milestones;
-    // With observed years: how many have been recorded.
-    let mut recorded = 0;
     let no = p.observed;
-    if F::EXTRA {
-        for m in 0..nm {
-            let t = p.milestone_threshold(x, m, &w.threshold);
-            w.threshold[m & M] = t;
-            w.arrival[m & M] = f64::INFINITY;
-            w.order[m & M] = m;
-        }
-        // Insertion sort by threshold (stable: ties in declaration order); a handful.
-        for i in 1..nm {
-            let mut j = i;
-            while j > 0 && w.threshold[w.order[(j - 1) & M] & M] > w.threshold[w.order[j & M] & M] {
-                w.order.swap((j - 1) & M, j & M);
-                j -= 1;
-            }
-        }
-        threshold = w.threshold[w.order[0] & M];
-    } else if threshold <= 0.0 {
-        return Some(start);
-    }
-
-    // Bottlenecks that fired: their factors, and whether they act from the start or
-    // wait for their onset. The others never act and stay off the calendar.
-    let mut active = 0u64;
-    let mut pending = 0u64;
-    w.bn_at[..nb].fill(f64::INFINITY);
     // Bits beyond the model's bottlenecks (if a caller passed any) mean nothing.
     let fired = fired & if nb == 0 { 0 } else { u64::MAX >> (64 - nb) };
-    for_each_bit::<S>(nb, fired, |b| {
-        for &(d, f) in &p.effects[p.first[b & B]..p.first[(b & B) + 1]] {
-            w.factor[b & B][d & D] = x[f].max(0.0);
+    // The threshold to reach next: AGI's; with milestones, the lowest not yet reached.
+    let mut threshold;
+    // With milestones: how many have arrived (`w.order` is the order they are reached).
+    let mut reached;
+    // With observed years: how many have been recorded.
+    let mut recorded;
+    // Fired bottlenecks acting now, and those waiting for their onset.
+    let mut active;
+    let mut pending;
+    let mut t;
+    let mut e;
+    let mut total;
+    if F::RESUME {
+        let s = w.suspended;
+        (threshold, reached, recorded) = (s.threshold, s.reached, s.recorded);
+        (active, pending, t, e, total) = (s.active, s.pending, s.t, s.e, s.total);
+    } else {
+        threshold = x[p.threshold];
+        reached = 0;
+        recorded = 0;
+        if F::EXTRA {
+            threshold = prepare_milestones(p, w, x);
+        } else if threshold <= 0.0 {
+            return Some(start);
         }
-        if F::EXTRA && p.milestone_onsets >> b & 1 == 1 {
-            // Starts when its milestone arrives (scheduled then).
-            pending |= 1 << b;
-            return;
-        }
-        let onset = x[p.onset[b & B]];
-        let year = p.year_onsets >> b & 1 == 1;
-        if onset <= if year { start } else { 0.0 } {
-            active |= 1 << b;
-            w.bn_at[b & B] = start + p.duration(x, b);
-        } else {
-            pending |= 1 << b;
-            if year {
-                w.bn_at[b & B] = onset;
+
+        // Bottlenecks that fired: their factors, and whether they act from the start or
+        // wait for their onset. The others never act and stay off the calendar.
+        active = 0u64;
+        pending = 0u64;
+        w.bn_at[..nb].fill(f64::INFINITY);
+        for_each_bit::<S>(nb, fired, |b| {
+            for &(d, f) in &p.effects[p.first[b & B]..p.first[(b & B) + 1]] {
+                w.factor[b & B][d & D] = x[f].max(0.0);
             }
+            if F::EXTRA && p.milestone_onsets >> b & 1 == 1 {
+                // Starts when its milestone arrives (scheduled then).
+                pending |= 1 << b;
+                return;
+            }
+            let onset = x[p.onset[b & B]];
+            let year = p.year_onsets >> b & 1 == 1;
+            if onset <= if year { start } else { 0.0 } {
+                active |= 1 << b;
+                w.bn_at[b & B] = start + p.duration(x, b);
+            } else {
+                pending |= 1 << b;
+                if year {
+                    w.bn_at[b & B] = onset;
+                }
+            }
+        });
+
+        // Drivers: base rate (after_cap from the start when the cap is <= 0), the rate in
+        // force, when the cap is reached, and the onsets that watch the driver's level.
+        total = 0.0;
+        for d in 0..nd {
+            let cap = if p.has_cap >> d & 1 == 1 {
+                x[p.cap[d & D]]
+            } else {
+                f64::INFINITY
+            };
+            let (base, cap) = if cap <= 0.0 {
+                (p.after_cap(x, d), f64::INFINITY)
+            } else {
+                (x[p.rate[d & D]].max(0.0), cap)
+            };
+            w.base[d & D] = base;
+            w.cap[d & D] = cap;
+            w.level[d & D] = 0.0;
+            w.since[d & D] = start;
+            total += reschedule::<S>(p, w, x, d, start, active, pending);
         }
-    });
-
-    // Drivers: base rate (after_cap from the start when the cap is <= 0), the rate in
-    // force, when the cap is reached, and the onsets that watch the driver's level.
-    let mut total = 0.0;
-    for d in 0..nd {
-        let cap = if p.has_cap >> d & 1 == 1 {
-            x[p.cap[d & D]]
-        } else {
-            f64::INFINITY
-        };
-        let (base, cap) = if cap <= 0.0 {
-            (p.after_cap(x, d), f64::INFINITY)
-        } else {
-            (x[p.rate[d & D]].max(0.0), cap)
-        };
-        w.base[d & D] = base;
-        w.cap[d & D] = cap;
-        w.level[d & D] = 0.0;
-        w.since[d & D] = start;
-        total += reschedule::<S>(p, w, x, d, start, active, pending);
+        t = start;
+        e = 0.0;
     }
-
-    let mut t = start;
-    let mut e = 0.0;
     loop {
         // Onsets at a level of E move with the total rate, which changes at (almost)
         // every event: reschedule them each segment.
@@ -316,80 +348,62 @@ pub(super) fn walk<S: Shape, F: Features>(
         // Compared as times, not levels, so that a crossing exactly at the horizon (or
         // at an event) counts whatever the rounding of `rate * time`.
         let stop = next.min(horizon).max(t);
+        // E is a sum of exact pieces; allow for its rounding when it has stopped exactly
+        // on the threshold (e.g. fixed caps that add up to a fixed threshold).
+        let crossing = if F::EXTRA && reached == nm {
+            f64::INFINITY // every milestone has arrived; walking on for observed years
+        } else if threshold - e <= ROUNDING * threshold {
+            t
+        } else if total > 0.0 {
+            (t + (threshold - e) / total).max(t)
+        } else {
+            f64::INFINITY
+        };
         if F::EXTRA {
-            // Crossings and observed years within [t, stop], in time order: a crossing
-            // first at a tie; an observed year after the events of its own instant (so
-            // that a bottleneck starting then counts as started), hence only before
-            // `stop` unless nothing more happens by the horizon.
-            let last_segment = !(next <= horizon);
-            let mut restart = false;
-            loop {
-                let crossing = if reached == nm {
-                    f64::INFINITY
-                } else if threshold - e <= ROUNDING * threshold {
-                    t
-                } else if total > 0.0 {
-                    (t + (threshold - e) / total).max(t)
-                } else {
-                    f64::INFINITY
-                };
-                let year = if recorded == no {
-                    f64::INFINITY
-                } else {
-                    p.obs_years[recorded & O]
-                };
-                if crossing <= stop && crossing <= year {
-                    let m = w.order[reached & M];
-                    w.arrival[m & M] = crossing;
-                    reached += 1;
-                    if reached < nm {
-                        threshold = w.threshold[w.order[reached & M] & M];
-                    }
-                    // Bottlenecks that start with this milestone join the calendar now.
-                    let due = pending & p.ms_onsets[m & M];
-                    if due != 0 {
-                        for_each_bit::<S>(nb, due, |b| w.bn_at[b & B] = crossing);
-                        restart = true;
-                        break;
-                    }
-                } else if year < stop || (year <= stop && last_segment) {
-                    let row = &mut w.observed[recorded & O];
-                    for d in 0..nd {
-                        row[d & D] = w.level[d & D] + w.rate[d & D] * (year - w.since[d & D]);
-                    }
-                    row[nd & D] = e + total * (year - t);
-                    w.started[recorded & O] = fired & !pending;
-                    recorded += 1;
-                } else {
+            // Observed years inside this segment, before its crossing and strictly before
+            // its next event (an event of the same instant comes first, so that a
+            // bottleneck starting then counts as started): every level is linear here.
+            while recorded < no {
+                let year = p.obs_years[recorded & O];
+                if !(year < next && year < crossing && year <= horizon) {
                     break;
                 }
+                record_levels::<S>(p, w, recorded, year, fired & !pending);
+                recorded += 1;
             }
             if reached == nm && recorded == no {
-                return w.arrival[0].is_finite().then_some(w.arrival[0]);
+                return arrival_of_agi(w);
             }
-            if restart {
-                // The calendar now holds the milestone's onsets at the crossing.
-                continue;
+        }
+        if crossing <= stop {
+            if !F::EXTRA {
+                return Some(crossing);
             }
-            if last_segment {
-                return w.arrival[0].is_finite().then_some(w.arrival[0]);
+            // A milestone arrives; the walk goes on from there while anything is left.
+            // The segment's (t, e) stay as they are: the next crossing is computed from
+            // them exactly as if this one had not been recorded.
+            reached += 1;
+            threshold = milestone_reached::<S>(p, w, reached, crossing, pending);
+            if reached == nm && recorded == no {
+                return arrival_of_agi(w);
             }
-        } else {
-            // E is a sum of exact pieces; allow for its rounding when it has stopped
-            // exactly on the threshold (e.g. fixed caps that add up to a fixed threshold).
-            if threshold - e <= ROUNDING * threshold {
-                return Some(t);
-            }
-            if total > 0.0 {
-                let crossing = (t + (threshold - e) / total).max(t);
-                if crossing <= stop {
-                    return Some(crossing);
-                }
-            }
-            // Nothing more happens before the horizon (also catches next = infinity).
-            if !(next <= horizon) {
-                return None;
-            }
+            // Suspend; `walk_extended` resumes from here (see `Suspended`).
+            w.suspended = Suspended {
+                resume: true,
+                threshold,
+                reached,
+                recorded,
+                active,
+                pending,
+                t,
+                e,
+                total,
+            };
+            return None;
+        }
+        // Nothing more happens before the horizon (also catches next = infinity).
+        if !(next <= horizon) {
+            return if F::EXTRA { arrival_of_agi(w) } else { None };
         }
         t = stop;
 
@@ -429,6 +443,93 @@ pub(super) fn walk<S: Shape, F: Features>(
             total += w.rate[d & D];
         }
     }
+}
+
+/// The walk with [`Extra`] features: walked, then resumed after each crossing at which
+/// it suspended itself, until every milestone has arrived and every observed year is
+/// recorded (or the horizon is reached).
+pub(super) fn walk_extended<S: Shape>(
+    p: &Plan,
+    w: &mut WalkState,
+    x: &[f64],
+    fired: u64,
+) -> Option<f64> {
+    w.suspended.resume = false;
+    let mut arrival = walk::<S, Extra>(p, w, x, fired);
+    while w.suspended.resume {
+        w.suspended.resume = false;
+        arrival = walk::<S, Resume>(p, w, x, fired);
+    }
+    arrival
+}
+
+/// AGI's arrival as the extended walk recorded it.
+#[inline]
+fn arrival_of_agi(w: &WalkState) -> Option<f64> {
+    w.arrival[0].is_finite().then_some(w.arrival[0])
+}
+
+/// Each milestone's threshold this trajectory, and the order they are reached in (by
+/// threshold, ties in declaration order); returns the lowest. Out of line, like the
+/// extended walk's other bookkeeping, so that the walk's own loop stays small enough
+/// for the compiler to unroll as in the plain walk.
+#[inline(never)]
+fn prepare_milestones(p: &Plan, w: &mut WalkState, x: &[f64]) -> f64 {
+    let nm = p.milestones;
+    for m in 0..nm {
+        let t = p.milestone_threshold(x, m, &w.threshold);
+        w.threshold[m & M] = t;
+        w.arrival[m & M] = f64::INFINITY;
+        w.order[m & M] = m;
+    }
+    // Insertion sort (stable); a handful of milestones.
+    for i in 1..nm {
+        let mut j = i;
+        while j > 0 && w.threshold[w.order[(j - 1) & M] & M] > w.threshold[w.order[j & M] & M] {
+            w.order.swap((j - 1) & M, j & M);
+            j -= 1;
+        }
+    }
+    w.threshold[w.order[0] & M]
+}
+
+/// The `reached`-th milestone arrived at `crossing`: record it, put the bottlenecks that
+/// start with it on the calendar, and return the next threshold (infinite after the
+/// last).
+#[inline(never)]
+fn milestone_reached<S: Shape>(
+    p: &Plan,
+    w: &mut WalkState,
+    reached: usize,
+    crossing: f64,
+    pending: u64,
+) -> f64 {
+    let m = w.order[(reached - 1) & M];
+    w.arrival[m & M] = crossing;
+    for_each_bit::<S>(S::bottlenecks(p), pending & p.ms_onsets[m & M], |b| {
+        w.bn_at[b & B] = crossing;
+    });
+    if reached < p.milestones {
+        w.threshold[w.order[reached & M] & M]
+    } else {
+        f64::INFINITY
+    }
+}
+
+/// Record every level at the `o`-th observed year `year` (inside the current segment,
+/// where every driver's level is linear), and the bottlenecks started by then.
+#[inline(never)]
+fn record_levels<S: Shape>(p: &Plan, w: &mut WalkState, o: usize, year: f64, started: u64) {
+    let nd = S::drivers(p);
+    let row = &mut w.observed[o & O];
+    let mut sum = 0.0;
+    for d in 0..nd {
+        let level = w.level[d & D] + w.rate[d & D] * (year - w.since[d & D]);
+        row[d & D] = level;
+        sum += level;
+    }
+    row[nd & D] = sum;
+    w.started[o & O] = started;
 }
 
 /// Driver `d`'s rate from time `t` on (its base times the factors of the active

@@ -67,14 +67,14 @@ fn committed_results_match_the_code() {
             .unwrap();
         assert_eq!(files.len(), 7, "every file of a run with sensitivity");
         assert_same(&dir, &files);
-        // `compare` runs each scenario without sensitivity, from the same seed.
+        // `compare --with-prior` runs each scenario without sensitivity, from the same seed.
         let plain = RunSpec::new(m, SEED, N, grid);
         let tally = simulate_with_threads(m, &plain, 0, &Silent)
             .unwrap()
             .unwrap();
         runs.push((loaded, tally));
     }
-    let compare = CompareReport::new(runs.iter().map(|(l, t)| (l, t)), SEED, N, bin, false);
+    let compare = CompareReport::new(runs.iter().map(|(l, t)| (l, t)), SEED, N, bin, true);
     let files = compare.files(0, 0.0, String::new()).unwrap();
     assert_same(&root.join("compare"), &files);
 }

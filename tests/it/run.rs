@@ -23,8 +23,16 @@ fn default_run_writes_the_three_files_from_any_folder() {
     assert_eq!(last[0], "2100");
     assert_eq!(last[1], "");
     assert_eq!(last[4], "1", "cumulative ends at exactly 1");
+    // The default scenario is conditioned on its evidence: the histogram counts the
+    // trajectories kept, of the 20,000 drawn (summary.csv says how many).
     let counts: u64 = rows.iter().map(|r| r[2].parse::<u64>().unwrap()).sum();
-    assert_eq!(counts, 20_000);
+    let summary = read(out.join("summary.csv"));
+    assert!(
+        summary.contains(&format!("\ntrajectories,{counts},")),
+        "{summary}"
+    );
+    assert!(summary.contains("\ntrajectories_drawn,20000,"), "{summary}");
+    assert!(counts > 5_000 && counts < 20_000, "{counts}");
     let probs: f64 = rows.iter().map(|r| r[3].parse::<f64>().unwrap()).sum();
     assert!((probs - 1.0).abs() < 1e-12);
     let body = hist.split_once('\n').unwrap().1; // the header has letters
@@ -32,10 +40,9 @@ fn default_run_writes_the_three_files_from_any_folder() {
         hist.is_ascii() && !body.contains("NaN") && !body.contains("inf") && !body.contains('e')
     );
 
-    let summary = read(out.join("summary.csv"));
     assert!(summary.starts_with("metric,value,std_error\n"));
     for m in [
-        "trajectories,20000,",
+        "trajectories_drawn,20000,",
         "seed,7,",
         "\np5,",
         "\np50,",
@@ -129,6 +136,7 @@ fn bin_widths_quarter_and_month_sit_on_calendar_edges() {
                 w.replace('/', "_").as_str(),
                 "--bin-width",
                 w,
+                "--no-evidence",
             ],
         );
         assert!(o.status.success(), "{}", stderr(&o));
@@ -155,7 +163,7 @@ fn trajectory_counts_in_every_spelling() {
         );
         assert!(o.status.success(), "{n}: {}", stderr(&o));
         assert!(stdout(&o).is_empty(), "--quiet prints nothing");
-        assert!(read(tmp.path().join("x/summary.csv")).contains("trajectories,1000,"));
+        assert!(read(tmp.path().join("x/summary.csv")).contains("trajectories_drawn,1000,"));
     }
     let o = run_in(tmp.path(), &["run", "-n", "1.5", "-o", "y"]);
     assert_eq!(o.status.code(), Some(2));
