@@ -210,6 +210,11 @@ pub const MAX_DRIVERS: usize = 64;
 pub const MAX_MILESTONES: usize = 16;
 /// At most this many distinct years at which levels are observed (evidence and signposts).
 pub const MAX_OBSERVED_YEARS: usize = 32;
+/// At most this many signpost years in a run.
+pub const MAX_SIGNPOSTS: usize = 8;
+/// At most this many distinct years in a scenario's evidence (the rest are the
+/// signposts').
+pub const MAX_EVIDENCE_YEARS: usize = MAX_OBSERVED_YEARS - MAX_SIGNPOSTS;
 /// At most this many observations in a scenario's evidence.
 pub const MAX_OBSERVATIONS: usize = 64;
 

@@ -40,6 +40,9 @@ pub struct ShardFile {
     pub chunk_size: u64,
     /// `--as-of`, `--no-evidence`: applied to the priors' evidence by every shard.
     pub evidence_change: EvidenceChange,
+    /// `--signposts`: the years (every shard cuts the levels alike, from the seed).
+    #[serde(default)]
+    pub signposts: Vec<f64>,
     pub tally: Tally,
 }
 
@@ -66,6 +69,11 @@ impl ShardFile {
             shard_count: spec.shard.count,
             chunk_size: CHUNK_SIZE,
             evidence_change: change,
+            signposts: spec
+                .tally
+                .signposts
+                .as_ref()
+                .map_or_else(Vec::new, |s| s.years.clone()),
             tally,
         }
     }
@@ -180,6 +188,13 @@ pub fn merge(shards: &[(PathBuf, ShardFile)]) -> Result<Merged, ShardError> {
         if s.chunk_size != first.chunk_size {
             return Err(differ("chunk size", &first.chunk_size, &s.chunk_size));
         }
+        if s.signposts != first.signposts {
+            return Err(differ(
+                "--signposts",
+                &format!("{:?}", first.signposts),
+                &format!("{:?}", s.signposts),
+            ));
+        }
         if s.evidence_change != first.evidence_change {
             return Err(differ(
                 "evidence flags",
@@ -239,6 +254,9 @@ pub fn merge(shards: &[(PathBuf, ShardFile)]) -> Result<Merged, ShardError> {
     if first.sensitivity {
         spec = spec.with_sensitivity(&model);
     }
+    if !first.signposts.is_empty() {
+        spec = crate::engine::with_signposts(&model, spec, &first.signposts);
+    }
     let empty = Tally::new(&model, &spec.tally);
     let mut tally = Tally::new(&model, &spec.tally);
     for slot in &seen {
@@ -256,7 +274,21 @@ pub fn merge(shards: &[(PathBuf, ShardFile)]) -> Result<Merged, ShardError> {
                 == empty
                     .sensitivity
                     .as_ref()
-                    .map(|s| (s.per_cell.len(), s.moments.len()));
+                    .map(|s| (s.per_cell.len(), s.moments.len()))
+            && t.evidence
+                .as_ref()
+                .map(|e| (e.ratio_sum.len(), e.prior.counts.len()))
+                == empty
+                    .evidence
+                    .as_ref()
+                    .map(|e| (e.ratio_sum.len(), e.prior.counts.len()))
+            && t.signposts
+                .as_ref()
+                .map(|s| (s.counts.len(), s.all.len(), &s.cuts))
+                == empty
+                    .signposts
+                    .as_ref()
+                    .map(|s| (s.counts.len(), s.all.len(), &s.cuts));
         if !fits {
             return Err(ShardError(format!(
                 "{}: the tally does not fit its own priors (edited or corrupt)",
@@ -295,6 +327,22 @@ pub fn merge(shards: &[(PathBuf, ShardFile)]) -> Result<Merged, ShardError> {
         bin_width: bin,
         tally,
         shards: n,
-        flags: first.evidence_change.args(),
+        flags: format!(
+            "{}{}",
+            first.evidence_change.args(),
+            if first.signposts.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " --signposts {}",
+                    first
+                        .signposts
+                        .iter()
+                        .map(|y| y.to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )
+            }
+        ),
     })
 }

@@ -23,6 +23,7 @@ mod axis;
 mod compare;
 mod density;
 mod render;
+mod signposts;
 mod style;
 
 use crate::format::{fmt_count, fmt_year};
@@ -32,6 +33,8 @@ use axis::*;
 use compare::*;
 use density::*;
 use render::*;
+pub use signposts::SignpostPanel;
+use signposts::*;
 use style::*;
 
 /// Width of every chart, in pixels (PNG) or user units (SVG).
@@ -213,6 +216,22 @@ pub fn compare_chart_png(
     series: &[(String, Vec<ChartBin>)],
 ) -> Result<Vec<u8>, ChartError> {
     render_png(|root, s| draw_compare(root, s, title, caption, series))
+}
+
+/// The signposts chart as SVG: one panel per observable.
+pub fn signposts_chart_svg(title: &str, caption: &str, panels: &[SignpostPanel]) -> Vec<u8> {
+    render_svg(title, |root, s| {
+        draw_signposts(root, s, title, caption, panels)
+    })
+}
+
+/// The signposts chart as PNG (`WIDTH` x `HEIGHT`).
+pub fn signposts_chart_png(
+    title: &str,
+    caption: &str,
+    panels: &[SignpostPanel],
+) -> Result<Vec<u8>, ChartError> {
+    render_png(|root, s| draw_signposts(root, s, title, caption, panels))
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! go into one long-format histogram CSV and one summary CSV with a column per scenario,
 //! ready for a spreadsheet pivot table or chart.
 
-use super::flags::{Out, OutRules, SimFlags};
+use super::flags::{Out, OutRules, SimFlags, Years, check_signposts, parse_years};
 use super::{BadInput, write_stdout};
 use crate::engine::RunSpec;
 use crate::output;
@@ -31,6 +31,11 @@ pub struct Args {
     /// Output folder. Default: results/compare/.
     #[arg(short = 'o', long = "out", value_name = "DIR")]
     pub out: Option<PathBuf>,
+
+    /// Also compute compare-signposts.csv: each scenario's signposts at these years
+    /// (comma-separated decimal years; see `run --signposts`).
+    #[arg(long, value_name = "YEARS", value_parser = parse_years)]
+    pub signposts: Option<Years>,
 
     /// Also show each scenario's prior (every trajectory drawn, before its evidence)
     /// beside it, from the same run. With this, one scenario is enough.
@@ -71,6 +76,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             eprintln!("{}: warning: {w}", a.model.name);
         }
     }
+    if let Some(Years(years)) = &args.signposts {
+        for l in &loaded {
+            check_signposts(years, &l.model)?;
+        }
+    }
     let grids = loaded
         .iter()
         .map(|l| Grid::new(l.model.start, l.model.horizon, args.sim.bin_width))
@@ -91,13 +101,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
 
     // Every scenario's evidence is tried before the first is run.
-    let specs: Vec<RunSpec> = loaded
+    let mut specs: Vec<RunSpec> = loaded
         .iter()
         .zip(&grids)
         .map(|(l, grid)| RunSpec::new(&l.model, cfg.seed, cfg.trajectories, *grid))
         .collect();
     for (l, spec) in loaded.iter().zip(&specs) {
         super::run::refuse_impossible_evidence(l, spec)?;
+    }
+    if let Some(Years(years)) = &args.signposts {
+        specs = loaded
+            .iter()
+            .zip(specs)
+            .map(|(l, spec)| crate::engine::with_signposts(&l.model, spec, years))
+            .collect();
     }
     let clock = Instant::now();
     let mut tallies = Vec::new();
@@ -108,13 +125,27 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let elapsed = clock.elapsed().as_secs_f64();
 
-    let report = CompareReport::new(
+    let mut report = CompareReport::new(
         loaded.iter().zip(&tallies),
         cfg.seed,
         cfg.trajectories,
         cfg.bin_width,
         args.with_prior,
     );
+    if args.signposts.is_some() {
+        report.signposts = loaded
+            .iter()
+            .zip(&tallies)
+            .zip(&specs)
+            .filter_map(|((l, t), spec)| {
+                Some(t.signposts.as_ref()?.rows(
+                    &l.model,
+                    spec.tally.signposts.as_ref()?,
+                    &spec.tally.coarse,
+                ))
+            })
+            .collect();
+    }
     let rerun = format!(
         "agi-timelines compare {} -n {} --seed {} --bin-width {}{}{}",
         args.scenarios
@@ -127,7 +158,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         cfg.bin_width,
         args.sim.evidence.change().args(),
         if args.with_prior { " --with-prior" } else { "" }
-    );
+    ) + &super::run::signpost_args(args.signposts.as_ref().map(|y| y.0.as_slice()));
     output::write_set(out_dir, &report.files(cfg.threads, elapsed, rerun)?)
         .map_err(|e| anyhow::anyhow!("writing results to {}: {e}", out_dir.display()))?;
     if !cfg.quiet {

@@ -64,6 +64,43 @@ impl EvidenceFlags {
     }
 }
 
+pub use crate::model::MAX_SIGNPOSTS;
+
+/// A list of decimal years given as one flag value (`2027.5,2028,2030`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Years(pub Vec<f64>);
+
+/// Parse `--signposts`: decimal years separated by commas, e.g. `2027.5,2028,2030`;
+/// sorted and without repeats.
+pub fn parse_years(s: &str) -> Result<Years, String> {
+    let mut years = s
+        .split(',')
+        .map(|y| parse_year(y.trim()))
+        .collect::<Result<Vec<f64>, String>>()?;
+    years.sort_by(f64::total_cmp);
+    years.dedup();
+    if years.len() > MAX_SIGNPOSTS {
+        return Err(format!(
+            "{} signpost years: at most {MAX_SIGNPOSTS} are supported",
+            years.len()
+        ));
+    }
+    Ok(Years(years))
+}
+
+/// Check signpost years against a scenario's years.
+pub fn check_signposts(years: &[f64], model: &crate::model::Model) -> Result<(), BadInput> {
+    for &y in years {
+        if !(model.start..=model.horizon).contains(&y) {
+            return Err(BadInput(format!(
+                "--signposts {y} is outside the years of scenario `{}`: {} (start) to {} (horizon)",
+                model.name, model.start, model.horizon
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Parse a decimal year (a finite number).
 pub fn parse_year(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {

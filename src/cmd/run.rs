@@ -1,6 +1,6 @@
 //! `agi-timelines run [SCENARIO]`: simulate and write the results folder.
 
-use super::flags::{Out, OutRules, SimFlags, parse_shard};
+use super::flags::{Out, OutRules, SimFlags, Years, check_signposts, parse_shard, parse_years};
 use super::{BadInput, write_stdout};
 use crate::engine::{self, RunSpec, Shard};
 use crate::format::fmt_count;
@@ -38,6 +38,13 @@ pub struct Args {
     #[arg(long)]
     pub sensitivity: bool,
 
+    /// Also compute signposts.csv (and its chart): at each of these years (comma-separated
+    /// decimal years), what an observer would see (every driver's level, effective compute,
+    /// which bottlenecks have started) and how far each observation would move the
+    /// forecast.
+    #[arg(long, value_name = "YEARS", value_parser = parse_years)]
+    pub signposts: Option<Years>,
+
     /// Skip chart.svg and chart.png (drawing the PNG takes ~0.3 s).
     #[arg(long = "no-chart")]
     pub no_chart: bool,
@@ -58,6 +65,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let grid =
         Grid::new(model.start, model.horizon, args.sim.bin_width).map_err(|e| BadInput(e.0))?;
+    if let Some(Years(years)) = &args.signposts {
+        check_signposts(years, model)?;
+    }
     let stdout_refused = if args.shard.is_some() {
         Some("--shard writes tally.json and needs an output folder, not `-o -`")
     } else if args.sensitivity {
@@ -91,6 +101,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         spec = spec.with_sensitivity(model);
     }
     refuse_impossible_evidence(&loaded, &spec)?;
+    if let Some(Years(years)) = &args.signposts {
+        spec = engine::with_signposts(model, spec, years);
+    }
     let started = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -152,9 +165,27 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         started,
         shard_label: "1/1".into(),
         chart: !args.no_chart,
-        flags: args.sim.evidence.change().args(),
+        flags: format!(
+            "{}{}",
+            args.sim.evidence.change().args(),
+            signpost_args(args.signposts.as_ref().map(|y| y.0.as_slice()))
+        ),
     };
     write_report(&report, &cx, out_dir, cfg.quiet)
+}
+
+/// `--signposts` as a command line repeats it (empty without).
+pub fn signpost_args(years: Option<&[f64]>) -> String {
+    match years {
+        Some(y) if !y.is_empty() => format!(
+            " --signposts {}",
+            y.iter()
+                .map(|y| y.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+        _ => String::new(),
+    }
 }
 
 /// Refuse, before sampling, evidence that no trajectory of a trial satisfies (with the

@@ -14,7 +14,7 @@ use super::diagnostics::Collector;
 use super::distribution::{DIST_HELP, distribution};
 use super::scenario::resolve_driver;
 use super::toml::{TableReader, number, string, table};
-use crate::model::{Driver, Evidence, Location, MAX_OBSERVATIONS, MAX_OBSERVED_YEARS, Observation};
+use crate::model::{Driver, Evidence, Location, MAX_EVIDENCE_YEARS, MAX_OBSERVATIONS, Observation};
 use std::ops::Range;
 use toml::Spanned;
 use toml::de::DeValue;
@@ -113,12 +113,12 @@ pub(super) fn evidence(
             ),
         );
         ok = false;
-    } else if years.len() > MAX_OBSERVED_YEARS {
+    } else if years.len() > MAX_EVIDENCE_YEARS {
         cx.error(
             v.span(),
             "evidence.observe",
             format!(
-                "observations at {} different years; at most {MAX_OBSERVED_YEARS} are supported",
+                "observations at {} different years; at most {MAX_EVIDENCE_YEARS} are supported",
                 years.len()
             ),
         );

@@ -30,6 +30,8 @@ pub struct Column<'a> {
 /// Scenarios run with the same seed and trajectory count, and their summaries.
 pub struct CompareReport<'a> {
     pub scenarios: Vec<&'a Loaded>,
+    /// Each scenario's signposts (with `--signposts`).
+    pub signposts: Vec<Vec<crate::tally::SignpostRow>>,
     pub columns: Vec<Column<'a>>,
     pub seed: u64,
     pub trajectories: u64,
@@ -67,6 +69,7 @@ impl<'a> CompareReport<'a> {
         }
         CompareReport {
             scenarios,
+            signposts: Vec::new(),
             columns,
             seed,
             trajectories,
@@ -151,7 +154,7 @@ impl<'a> CompareReport<'a> {
                 })
                 .collect(),
             rerun: Some(rerun),
-            outputs: OUTPUTS.iter().map(|s| s.to_string()).collect(),
+            outputs: self.outputs().iter().map(|s| s.to_string()).collect(),
             ..Manifest::new(
                 self.seed,
                 self.trajectories,
@@ -179,6 +182,33 @@ impl<'a> CompareReport<'a> {
             ),
             ("manifest.json", manifest.json()),
         ])
+        .map(|mut files| {
+            if !self.signposts.is_empty() {
+                let rows: Vec<(&str, &[crate::tally::SignpostRow], f64)> = self
+                    .scenarios
+                    .iter()
+                    .zip(&self.signposts)
+                    .map(|(l, r)| (l.model.name.as_str(), r.as_slice(), l.model.horizon))
+                    .collect();
+                files.insert(
+                    files.len() - 1,
+                    (
+                        "compare-signposts.csv",
+                        super::signposts::compare_signposts_csv(&rows),
+                    ),
+                );
+            }
+            files
+        })
+    }
+
+    /// The names of the files `compare` writes.
+    pub fn outputs(&self) -> Vec<&'static str> {
+        let mut names = OUTPUTS.to_vec();
+        if !self.signposts.is_empty() {
+            names.insert(names.len() - 1, "compare-signposts.csv");
+        }
+        names
     }
 
     /// What `compare` prints: a few metrics side by side, and where the files went.
@@ -227,7 +257,7 @@ impl<'a> CompareReport<'a> {
         text.push_str(&format!(
             "\nWrote {}/{{{}}}\n",
             out_dir.display(),
-            OUTPUTS.join(", ")
+            self.outputs().join(", ")
         ));
         text
     }

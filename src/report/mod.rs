@@ -12,6 +12,7 @@ pub mod evidence;
 pub mod histogram;
 pub mod manifest;
 pub mod sensitivity;
+pub mod signposts;
 pub mod summary;
 
 pub use compare::CompareReport;
@@ -22,7 +23,7 @@ pub use summary::{BY_YEARS, PERCENTILES, Summary, Value};
 use crate::chart::{self, ChartError, ChartInput};
 use crate::engine::RunSpec;
 use crate::scenarios::Loaded;
-use crate::tally::{AttributionGroup, BinWidth, SensitivityRow, Tally};
+use crate::tally::{AttributionGroup, BinWidth, SensitivityRow, SignpostRow, Tally};
 use std::path::Path;
 
 /// A finished run (or a merge of shards) and everything its results say.
@@ -34,6 +35,7 @@ pub struct RunReport<'a> {
     pub summary: Summary,
     pub attribution: Vec<AttributionGroup>,
     pub sensitivity: Option<Vec<SensitivityRow>>,
+    pub signposts: Option<Vec<SignpostRow>>,
 }
 
 /// How a run was carried out, for the manifest and the first line on stdout.
@@ -64,6 +66,10 @@ impl<'a> RunReport<'a> {
             (Some(t), Some(s)) => Some(t.rows(model, s, &spec.tally.coarse)),
             _ => None,
         };
+        let signposts = match (&tally.signposts, &spec.tally.signposts) {
+            (Some(t), Some(s)) => Some(t.rows(model, s, &spec.tally.coarse)),
+            _ => None,
+        };
         RunReport {
             loaded,
             spec,
@@ -72,6 +78,7 @@ impl<'a> RunReport<'a> {
             summary: Summary::new(model, tally, spec.seed),
             attribution: tally.attribution.groups(model, &spec.tally.coarse),
             sensitivity,
+            signposts,
         }
     }
 
@@ -95,15 +102,78 @@ impl<'a> RunReport<'a> {
                 sensitivity::sensitivity_csv(rows, model.horizon),
             ));
         }
+        if let Some(rows) = &self.signposts {
+            files.push((
+                "signposts.csv",
+                signposts::signposts_csv(rows, model.horizon),
+            ));
+        }
         if cx.chart {
             let input = ChartInput::from_run(model, self.tally, self.bin_width, self.spec.seed);
             files.push(("chart.svg", chart::chart_svg(&input)));
             files.push(("chart.png", chart::chart_png(&input)?));
+            if let Some(panels) = self.signpost_panels() {
+                let title = format!("{}: signposts", model.name);
+                let caption = format!(
+                    "{} trajectories · seed {} · the four most informative observables",
+                    crate::format::fmt_count(self.tally.trajectories()),
+                    self.spec.seed
+                );
+                files.push((
+                    "signposts.svg",
+                    chart::signposts_chart_svg(&title, &caption, &panels),
+                ));
+                files.push((
+                    "signposts.png",
+                    chart::signposts_chart_png(&title, &caption, &panels)?,
+                ));
+            }
         }
         let mut outputs: Vec<String> = files.iter().map(|(n, _)| n.to_string()).collect();
         outputs.push("manifest.json".into());
         files.push(("manifest.json", self.manifest(cx, outputs).json()));
         Ok(files)
+    }
+
+    /// The panels of the signposts chart: the four most informative rows.
+    fn signpost_panels(&self) -> Option<Vec<chart::SignpostPanel>> {
+        let rows = self.signposts.as_ref()?;
+        let tally = self.tally.signposts.as_ref()?;
+        let grid = &self.spec.tally.coarse;
+        let labels = ["lowest third", "middle third", "highest third"];
+        Some(
+            rows.iter()
+                .take(4)
+                .map(|r| {
+                    let (s, o) = r.index;
+                    let what = match r.cuts {
+                        Some((a, b)) => format!(
+                            "{} (thirds cut at {} and {})",
+                            r.observable,
+                            crate::format::fmt_sig(a, 3),
+                            crate::format::fmt_sig(b, 3)
+                        ),
+                        None => r.observable.clone(),
+                    };
+                    let mut curves =
+                        vec![("all".to_string(), tally.curve(s, o, None, grid, r.year))];
+                    for (g, label) in labels.iter().enumerate() {
+                        if r.is_level || g != 1 {
+                            curves.push((
+                                label.to_string(),
+                                tally.curve(s, o, Some(g), grid, r.year),
+                            ));
+                        } else {
+                            curves.push((label.to_string(), Vec::new()));
+                        }
+                    }
+                    chart::SignpostPanel {
+                        title: format!("At {}: {what}", crate::format::fmt_year(r.year)),
+                        curves,
+                    }
+                })
+                .collect(),
+        )
     }
 
     fn manifest(&self, cx: &RunContext, outputs: Vec<String>) -> Manifest {
@@ -182,6 +252,10 @@ impl<'a> RunReport<'a> {
         if let Some(rows) = &self.sensitivity {
             text.push('\n');
             text.push_str(&sensitivity::sensitivity_text(rows, model.horizon, 10));
+        }
+        if let Some(rows) = &self.signposts {
+            text.push('\n');
+            text.push_str(&signposts::signposts_text(rows, model.horizon, 5));
         }
         text.push_str(&format!(
             "\nWrote {}/{{{}}}\n",

@@ -23,13 +23,20 @@ const RATIO_SCALE: f64 = (1u64 << 32) as f64;
 pub struct EvidenceSpec {
     /// AGI must not arrive before this year (`-infinity`: no such condition).
     pub no_arrival_before: f64,
-    /// The distinct years at which levels are observed, increasing: the trajectory
-    /// records every level at each.
-    pub years: Vec<f64>,
-    /// Per observation: which observed year, which level (a driver's index, or the
-    /// number of drivers for total effective compute), the measurement and its density's
-    /// maximum.
-    pub observations: Vec<(usize, usize, Dist, f64)>,
+    pub observations: Vec<Measured>,
+}
+
+/// One observation as a run applies it.
+#[derive(Clone, Debug)]
+pub struct Measured {
+    pub year: f64,
+    /// The position of `year` among the years the trajectory records levels at.
+    pub j: usize,
+    /// Which level: a driver's index, or the number of drivers for total E.
+    pub column: usize,
+    /// The measurement, and its density's maximum.
+    pub level: Dist,
+    pub bound: f64,
 }
 
 /// What the evidence says of one trajectory.
@@ -42,26 +49,38 @@ pub struct Verdict {
 }
 
 impl EvidenceSpec {
-    /// The evidence of `model`, or `None` when it has none.
+    /// The evidence of `model`, or `None` when it has none. Its observations' `j` are
+    /// set by [`EvidenceSpec::index`].
     pub fn new(model: &Model) -> Option<EvidenceSpec> {
         let ev = model.evidence()?;
-        let mut years: Vec<f64> = ev.observations.iter().map(|o| o.year).collect();
-        years.sort_by(f64::total_cmp);
-        years.dedup();
         let nd = model.drivers.len();
         let observations = ev
             .observations
             .iter()
-            .map(|o| {
-                let j = years.partition_point(|&y| y < o.year);
-                (j, o.of.unwrap_or(nd), o.level.clone(), o.density_bound)
+            .map(|o| Measured {
+                year: o.year,
+                j: 0,
+                column: o.of.unwrap_or(nd),
+                level: o.level.clone(),
+                bound: o.density_bound,
             })
             .collect();
         Some(EvidenceSpec {
             no_arrival_before: ev.no_arrival_before.unwrap_or(f64::NEG_INFINITY),
-            years,
             observations,
         })
+    }
+
+    /// The years the observations need recorded.
+    pub fn years(&self) -> impl Iterator<Item = f64> + '_ {
+        self.observations.iter().map(|o| o.year)
+    }
+
+    /// Point each observation at its year among `years` (increasing, holding them all).
+    pub fn index(&mut self, years: &[f64]) {
+        for o in &mut self.observations {
+            o.j = years.partition_point(|&y| y < o.year);
+        }
     }
 
     /// Judge a trajectory that arrived at `arrival`, with `levels(j)` the levels it
@@ -75,8 +94,8 @@ impl EvidenceSpec {
     ) -> Verdict {
         let not_arrived = arrival.is_none_or(|a| a >= self.no_arrival_before);
         let mut ratio = if not_arrived { 1.0 } else { 0.0 };
-        for ((j, column, level, bound), r) in self.observations.iter().zip(each.iter_mut()) {
-            *r = (level.density(levels(*j)[*column]) / bound).min(1.0);
+        for (o, r) in self.observations.iter().zip(each.iter_mut()) {
+            *r = (o.level.density(levels(o.j)[o.column]) / o.bound).min(1.0);
             ratio *= *r;
         }
         Verdict { not_arrived, ratio }

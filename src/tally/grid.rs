@@ -243,6 +243,19 @@ impl Grid {
         }
         None
     }
+
+    /// Monte Carlo standard error of [`Grid::quantile`]: half the distance between the
+    /// quantiles at q -+ sqrt(q (1 - q) / n), i.e. a one-standard-error binomial band
+    /// on the rank (the distribution-free order-statistic interval; see e.g. Conover
+    /// 1999, "Practical Nonparametric Statistics", section 3.2). `None` if either end
+    /// lies beyond the horizon.
+    pub fn quantile_std_error(&self, counts: &[u64], total: u64, q: f64) -> Option<f64> {
+        let n = total as f64;
+        let s = (q * (1.0 - q) / n).sqrt();
+        let lo = self.quantile(counts, total, (q - s).max(0.0))?;
+        let hi = self.quantile(counts, total, (q + s).min(1.0))?;
+        Some((hi - lo) / 2.0)
+    }
 }
 
 #[cfg(test)]

@@ -91,17 +91,9 @@ impl ArrivalHistogram {
         self.grid.quantile(&self.counts, self.total(), q)
     }
 
-    /// Monte Carlo standard error of the q-quantile: half the distance between the
-    /// quantiles at q -+ sqrt(q (1 - q) / n), i.e. a one-standard-error binomial band
-    /// on the rank (the distribution-free order-statistic interval; see e.g. Conover
-    /// 1999, "Practical Nonparametric Statistics", section 3.2). `None` if either end
-    /// lies beyond the horizon.
+    /// Monte Carlo standard error of the q-quantile (see [`Grid::quantile_std_error`]).
     pub fn quantile_std_error(&self, q: f64) -> Option<f64> {
-        let n = self.total() as f64;
-        let s = (q * (1.0 - q) / n).sqrt();
-        let lo = self.quantile((q - s).max(0.0))?;
-        let hi = self.quantile((q + s).min(1.0))?;
-        Some((hi - lo) / 2.0)
+        self.grid.quantile_std_error(&self.counts, self.total(), q)
     }
 
     /// Mean arrival year among trajectories that arrived by the horizon, and its

@@ -13,12 +13,14 @@ pub mod evidence;
 pub mod grid;
 pub mod histogram;
 pub mod sensitivity;
+pub mod signposts;
 
 pub use attribution::{AttributionGroup, AttributionTally};
 pub use evidence::{EvidenceSpec, EvidenceTally, Verdict};
 pub use grid::{BinWidth, BinWidthError, Grid};
 pub use histogram::{ArrivalHistogram, BinRow};
 pub use sensitivity::{SensitivityRow, SensitivitySpec, SensitivityTally};
+pub use signposts::{Observer, SignpostRow, SignpostSpec, SignpostTally};
 
 use crate::model::Model;
 
@@ -34,23 +36,59 @@ pub struct TallySpec {
     pub sensitivity: Option<SensitivitySpec>,
     /// The evidence every tally is conditioned on, when the model has any.
     pub evidence: Option<EvidenceSpec>,
+    /// Signposts, when requested.
+    pub signposts: Option<SignpostSpec>,
+    /// The years at which trajectories record every level (increasing): the evidence's
+    /// and the signposts'.
+    pub years: Vec<f64>,
 }
 
 impl TallySpec {
     /// Tallies on the fine grid `grid`, conditioned on the model's evidence; sensitivity
     /// off.
     pub fn new(model: &Model, grid: Grid) -> TallySpec {
-        TallySpec {
+        let mut spec = TallySpec {
             grid,
             coarse: Grid::coarse(model.start, model.horizon),
             sensitivity: None,
             evidence: EvidenceSpec::new(model),
-        }
+            signposts: None,
+            years: Vec::new(),
+        };
+        spec.index_years();
+        spec
     }
 
     /// The years at which trajectories must record every level (increasing).
     pub fn observed_years(&self) -> &[f64] {
-        self.evidence.as_ref().map_or(&[], |e| &e.years)
+        &self.years
+    }
+
+    /// Record levels at each of `signposts.years` too, and count the signposts (its
+    /// cuts may be set later, before the run).
+    pub fn with_signposts(mut self, signposts: SignpostSpec) -> TallySpec {
+        self.signposts = Some(signposts);
+        self.index_years();
+        self
+    }
+
+    /// Gather the years the evidence and the signposts need, and point both at them.
+    fn index_years(&mut self) {
+        let mut years: Vec<f64> = self.evidence.iter().flat_map(|e| e.years()).collect();
+        years.extend(self.signposts.iter().flat_map(|s| s.years.iter().copied()));
+        years.sort_by(f64::total_cmp);
+        years.dedup();
+        if let Some(e) = &mut self.evidence {
+            e.index(&years);
+        }
+        if let Some(s) = &mut self.signposts {
+            s.year_index = s
+                .years
+                .iter()
+                .map(|y| years.partition_point(|&x| x < *y))
+                .collect();
+        }
+        self.years = years;
     }
 
     /// Turn sensitivity analysis on.
@@ -73,6 +111,9 @@ pub struct Tally {
     /// trajectories kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<EvidenceTally>,
+    /// Arrivals by what an observer would see at the signpost years, when requested.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signposts: Option<SignpostTally>,
 }
 
 impl Tally {
@@ -88,6 +129,10 @@ impl Tally {
                 .evidence
                 .as_ref()
                 .map(|e| EvidenceTally::new(model, e, spec.grid, &spec.coarse)),
+            signposts: spec
+                .signposts
+                .as_ref()
+                .map(|s| SignpostTally::new(s, &spec.coarse)),
         }
     }
 
@@ -123,6 +168,9 @@ impl Tally {
             a.merge(b);
         }
         if let (Some(a), Some(b)) = (&mut self.evidence, &other.evidence) {
+            a.merge(b);
+        }
+        if let (Some(a), Some(b)) = (&mut self.signposts, &other.signposts) {
             a.merge(b);
         }
         self

@@ -139,6 +139,18 @@ impl Trajectory {
     }
 }
 
+impl crate::tally::Observer for Trajectory {
+    #[inline]
+    fn level(&self, year: usize, column: usize) -> f64 {
+        self.state.observed[year][column]
+    }
+
+    #[inline]
+    fn started(&self, year: usize) -> u64 {
+        self.state.started[year]
+    }
+}
+
 /// Every input of `model`, in model order, into `inputs`.
 #[inline(always)]
 fn draw_inputs<R: Rng + ?Sized>(

@@ -28,4 +28,5 @@ mod hindcast;
 mod merge;
 mod prop_scenarios;
 mod run;
+mod signposts;
 mod snapshots;

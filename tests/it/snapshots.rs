@@ -40,15 +40,20 @@ fn simulate(loaded: &Loaded, spec: &RunSpec) -> Tally {
         .unwrap()
 }
 
-/// A run of the default scenario with sensitivity: every file but the PNG (pinned by
-/// the committed results) and the manifest (which records times), and the text.
+/// A run of the default scenario with sensitivity and signposts: every file but the
+/// PNGs (the chart's pinned by the committed results) and the manifest (which records
+/// times), and the text.
 #[test]
 fn every_file_of_a_default_run() {
     let loaded = shipped(0);
     let m = &loaded.model;
     let bin = BinWidth::Years(1);
     let grid = Grid::new(m.start, m.horizon, bin).unwrap();
-    let spec = RunSpec::new(m, 20261129, 100_000, grid).with_sensitivity(m);
+    let spec = agi_timelines::engine::with_signposts(
+        m,
+        RunSpec::new(m, 20261129, 100_000, grid).with_sensitivity(m),
+        &[2027.5, 2029.0],
+    );
     let tally = simulate(&loaded, &spec);
     let report = RunReport::new(&loaded, &spec, &tally, bin);
     let cx = RunContext {
@@ -60,7 +65,7 @@ fn every_file_of_a_default_run() {
         flags: String::new(),
     };
     for (name, bytes) in report.files(&cx).unwrap() {
-        if name != "chart.png" && name != "manifest.json" {
+        if !name.ends_with(".png") && name != "manifest.json" {
             check(&format!("default-seed20261129-n100k-{name}"), &bytes);
         }
     }
