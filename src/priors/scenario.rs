@@ -6,7 +6,7 @@ use super::correlations::correlations_block;
 use super::diagnostics::{Collector, suggest};
 use super::distribution::{DIST_HELP, distribution};
 use super::toml::{TableReader, join, number, string, table};
-use super::{DEFAULT_HORIZON, DEFAULT_START, MAX_SPAN_YEARS};
+use super::{DEFAULT_HORIZON, DEFAULT_START, MAX_SPAN_YEARS, MIN_SPAN_YEARS};
 use crate::model::{
     Bottleneck, Driver, InputId, Inputs, MAX_BOTTLENECKS, MAX_DRIVERS, Model, OnsetKind,
 };
@@ -115,6 +115,14 @@ pub(super) fn build_model(
                 span,
                 key,
                 format!("horizon ({h_text}) must be after start ({s})"),
+            );
+        } else if h - s < MIN_SPAN_YEARS {
+            cx.error(
+                span,
+                key,
+                format!(
+                    "horizon ({h_text}) is less than a day after start ({s}); it must be at least a day (1/365 year) after it"
+                ),
             );
         } else if h - s > MAX_SPAN_YEARS {
             cx.error(

@@ -14,17 +14,7 @@ pub fn load_model(path: &std::path::Path) -> Result<Model, PriorsError> {
 /// was validated (for the manifest: a second read could see a different file).
 pub fn load_model_with_text(path: &std::path::Path) -> Result<(Model, String), PriorsError> {
     let file = path.display().to_string();
-    let whole = |message: String| PriorsError {
-        file: file.clone(),
-        diagnostics: vec![Diagnostic {
-            line: 1,
-            column: 1,
-            key: String::new(),
-            message,
-            source_line: String::new(),
-            caret: 0,
-        }],
-    };
+    let whole = |message: String| PriorsError::whole_file(&file, message);
     let meta = std::fs::metadata(path).map_err(|e| whole(format!("cannot read the file: {e}")))?;
     if meta.is_dir() {
         return Err(whole("this is a folder, not a priors file".into()));
@@ -85,6 +75,7 @@ pub fn parse_model_bytes(file: &str, bytes: Vec<u8>) -> Result<Model, PriorsErro
                 source_line: String::new(),
                 caret: 0,
             }],
+            more: 0,
         }
     })?;
     parse_model(&file, &text)

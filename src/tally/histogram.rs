@@ -51,9 +51,9 @@ impl ArrivalHistogram {
         match arrival {
             Some(t) => {
                 self.counts[self.grid.cell(t)] += 1;
-                // An arrival is at most `horizon - start` (< 2^15 years, as the grid is
-                // at most MAX_CELLS cells) after start: < 2^39 units, so its square fits
-                // a u64 x u64 -> u128 product.
+                // An arrival is at most `horizon - start` (at most MAX_SPAN_YEARS < 2^15
+                // years) after start: < 2^39 units, so its square fits a u64 x u64 ->
+                // u128 product.
                 let v = round_to_u64((t - self.grid.start).max(0.0) * FIXED_SCALE);
                 self.sum_fixed += v as u128;
                 self.sum_sq_fixed += v as u128 * v as u128;

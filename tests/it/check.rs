@@ -230,6 +230,48 @@ fn a_huge_file_is_refused_without_parsing_it() {
     assert_eq!((e.diagnostics[0].line, e.diagnostics[0].column), (1, 1));
 }
 
+/// 80,000 problems in one file (each line a misspelt key): the first 50 are listed in
+/// file order, the rest counted, in bounded time and output (rendering was quadratic,
+/// and printed 15 MB).
+#[test]
+fn eighty_thousand_problems_are_listed_fifty_and_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("many.toml");
+    let mut text = String::from("threshold = 5\n[drivers.compute]\nrate = 0.5\n");
+    for i in 0..80_000 {
+        text.push_str(&format!("k{i} = 1\n"));
+    }
+    assert!(text.len() < agi_timelines::priors::MAX_FILE_BYTES);
+    std::fs::write(&path, &text).unwrap();
+    let path_s = path.display().to_string();
+    for args in [
+        vec!["check", &path_s],
+        vec!["run", &path_s, "-n", "1000", "--seed", "1", "-o", "out"],
+    ] {
+        let out = cargo_bin_cmd!("agi-timelines")
+            .args(&args)
+            .current_dir(tmp.path())
+            .timeout(LIMIT)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        let located: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.contains(&format!("{path_s}:")) && l.contains(": key `"))
+            .collect();
+        assert_eq!(located.len(), 50, "{stderr}");
+        assert!(located[0].contains(&format!("{path_s}:4:1: key `drivers.compute.k0`")));
+        assert!(located[49].contains(&format!("{path_s}:53:1: key `drivers.compute.k49`")));
+        assert!(
+            stderr.contains(&format!("{path_s}: ... and 79950 more problems")),
+            "{stderr}"
+        );
+        assert!(stderr.len() < 20_000, "{} bytes of errors", stderr.len());
+        assert!(!tmp.path().join("out").exists());
+    }
+}
+
 /// A device that reports a length of 0 but never ends is read only up to the limit.
 #[cfg(unix)]
 #[test]
