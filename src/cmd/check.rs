@@ -23,9 +23,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let s = arg.to_string_lossy();
         match load(Some(arg)) {
             Ok(l) => {
-                for w in &l.model.warnings {
-                    eprintln!("{s}: warning: {w}");
-                }
+                super::print_warnings(&format!("{s}: warning: "), &l.model.warnings);
                 if !args.quiet {
                     let m = &l.model;
                     let n = |k: usize, one: &str, many: &str| {

@@ -46,9 +46,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             ))
             .into());
         }
-        for w in &a.model.warnings {
-            eprintln!("{}: warning: {w}", a.model.name);
-        }
+        super::print_warnings(&format!("{}: warning: ", a.model.name), &a.model.warnings);
     }
     let grids = loaded
         .iter()

@@ -105,6 +105,19 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     }
 }
 
+/// Print a model's warnings on stderr, each after `prefix` (`warning: `, or with the
+/// scenario or file before it): the first [`crate::priors::MAX_SHOWN`], then how many
+/// more.
+pub fn print_warnings(prefix: &str, warnings: &[String]) {
+    let shown = crate::priors::MAX_SHOWN;
+    for w in warnings.iter().take(shown) {
+        eprintln!("{prefix}{w}");
+    }
+    if warnings.len() > shown {
+        eprintln!("{prefix}... and {} more", warnings.len() - shown);
+    }
+}
+
 /// Write `bytes` to stdout; a closed pipe is fine, any other failure is exit code 1.
 pub fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
     crate::output::write_stdout(bytes)

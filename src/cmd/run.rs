@@ -48,9 +48,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     // Parse, then validate, then run: nothing is written before all checks pass.
     let loaded = crate::scenarios::load(args.scenario.as_deref())?;
     let model = &loaded.model;
-    for w in &model.warnings {
-        eprintln!("warning: {w}");
-    }
+    super::print_warnings("warning: ", &model.warnings);
     let grid =
         Grid::new(model.start, model.horizon, args.sim.bin_width).map_err(|e| BadInput(e.0))?;
     let stdout_refused = if args.shard.is_some() {

@@ -2,7 +2,7 @@
 //! together, into the model's Gaussian copula.
 
 use super::builder::Builder;
-use super::diagnostics::{Collector, suggest};
+use super::diagnostics::Collector;
 use super::toml::{TableReader, array, number, string, table, type_name};
 use crate::copula::{
     Copula, Diagnosis, MAX_CORRELATED, cholesky, nearest_valid, pearson_from_spearman,
@@ -88,9 +88,9 @@ pub(super) fn correlations_block(
                                 }
                                 Some(i) => idx.push(i),
                                 None => {
+                                    let hint = cx.suggest(name, names.iter().map(|s| s.as_str()));
                                     cx.error(item.span(), &bkey, format!(
-                                        "`{name}` is not an input of this scenario{}; inputs are named like drivers.compute.rate, bottlenecks.data_wall.onset, threshold",
-                                        suggest(name, names.iter().map(|s| s.as_str()))
+                                        "`{name}` is not an input of this scenario{hint}; inputs are named like drivers.compute.rate, bottlenecks.data_wall.onset, threshold"
                                     ));
                                     ok = false;
                                 }

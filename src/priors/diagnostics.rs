@@ -125,12 +125,48 @@ impl fmt::Display for PriorsError {
     }
 }
 
+/// Edit-distance cells one file's "did you mean" suggestions may compute in all: a
+/// file naming thousands of unknown inputs among thousands of real ones would otherwise
+/// take minutes. Past it, suggestions are left out.
+const SUGGESTION_BUDGET: u64 = 20_000_000;
+
 pub(super) struct Collector<'t> {
     pub(super) text: &'t str,
     pub(super) diags: Vec<(Range<usize>, String, String)>,
+    /// Edit-distance cells left for suggestions.
+    suggestion_budget: u64,
 }
 
-impl Collector<'_> {
+impl<'t> Collector<'t> {
+    pub(super) fn new(text: &'t str) -> Collector<'t> {
+        Collector {
+            text,
+            diags: Vec::new(),
+            suggestion_budget: SUGGESTION_BUDGET,
+        }
+    }
+
+    /// [`suggest`] among options that may be many (names declared in the file), within
+    /// the file's budget: an empty string once it is spent.
+    pub(super) fn suggest<'a>(
+        &mut self,
+        word: &str,
+        options: impl IntoIterator<Item = &'a str> + Clone,
+    ) -> String {
+        let w = word.chars().count() as u64 + 1;
+        let cost: u64 = options
+            .clone()
+            .into_iter()
+            .map(|o| w * (o.len() as u64 + 1))
+            .sum();
+        if cost > self.suggestion_budget {
+            self.suggestion_budget = 0;
+            return String::new();
+        }
+        self.suggestion_budget -= cost;
+        suggest(word, options)
+    }
+
     pub(super) fn error(&mut self, span: Range<usize>, key: &str, message: impl Into<String>) {
         self.diags.push((span, key.to_string(), message.into()));
     }
@@ -256,5 +292,16 @@ pub fn suggest<'a>(word: &str, options: impl IntoIterator<Item = &'a str>) -> St
     match best {
         Some((_, o)) => format!(" (did you mean `{o}`?)"),
         None => String::new(),
+    }
+}
+
+/// Names for a message: all of them when few, else the first `max` and how many in all.
+pub(super) fn list_names<'a>(names: impl ExactSizeIterator<Item = &'a str>, max: usize) -> String {
+    let n = names.len();
+    let shown: Vec<&str> = names.take(max).collect();
+    if n > max {
+        format!("{}, ... ({n} in all)", shown.join(", "))
+    } else {
+        shown.join(", ")
     }
 }

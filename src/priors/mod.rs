@@ -24,7 +24,7 @@ mod scenario;
 mod source;
 mod toml;
 
-pub use diagnostics::{Diagnostic, PriorsError, suggest};
+pub use diagnostics::{Diagnostic, MAX_SHOWN, PriorsError, suggest};
 pub use distribution::FAMILIES;
 pub use source::{load_model, load_model_with_text, parse_model_bytes};
 
@@ -46,10 +46,7 @@ pub const MAX_FILE_BYTES: usize = 1 << 20;
 
 /// Parse and validate priors text. `file` is only used in messages.
 pub fn parse_model(file: &str, text: &str) -> Result<Model, PriorsError> {
-    let mut cx = Collector {
-        text,
-        diags: Vec::new(),
-    };
+    let mut cx = Collector::new(text);
     if text.len() > MAX_FILE_BYTES {
         cx.error(
             0..0,

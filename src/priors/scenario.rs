@@ -3,13 +3,14 @@
 
 use super::builder::Builder;
 use super::correlations::correlations_block;
-use super::diagnostics::{Collector, suggest};
+use super::diagnostics::{Collector, list_names};
 use super::distribution::{DIST_HELP, distribution};
 use super::toml::{TableReader, join, number, string, table};
 use super::{DEFAULT_HORIZON, DEFAULT_START, MAX_SPAN_YEARS, MIN_SPAN_YEARS};
 use crate::model::{
     Bottleneck, Driver, InputId, Inputs, MAX_BOTTLENECKS, MAX_DRIVERS, Model, OnsetKind,
 };
+use std::collections::HashMap;
 use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
@@ -218,6 +219,7 @@ pub(super) fn build_model(
     // Bottlenecks.
     let mut bottlenecks = Vec::new();
     let mut bottlenecks_ok = true;
+    let driver_names = DriverNames::new(&drivers);
     if let Some(v) = top.get("bottlenecks") {
         if let Some(t) = table(
             cx,
@@ -253,7 +255,7 @@ pub(super) fn build_model(
                     &bname,
                     bv,
                     &key,
-                    &drivers,
+                    &driver_names,
                     horizon.as_ref().map(|h| h.0),
                 ) {
                     Some(bn) => bottlenecks.push(bn),
@@ -361,13 +363,32 @@ pub(super) fn driver(
     })
 }
 
+/// The declared drivers' names, in order and by name (lookups by hash, so thousands of
+/// references to thousands of drivers stay linear).
+pub(super) struct DriverNames<'a> {
+    names: Vec<&'a str>,
+    index: HashMap<&'a str, usize>,
+}
+
+impl<'a> DriverNames<'a> {
+    fn new(drivers: &'a [Driver]) -> Self {
+        let names: Vec<&str> = drivers.iter().map(|d| d.name.as_str()).collect();
+        let mut index = HashMap::new();
+        for (i, n) in names.iter().enumerate() {
+            // the first of a name (a duplicate is a TOML error already)
+            index.entry(*n).or_insert(i);
+        }
+        DriverNames { names, index }
+    }
+}
+
 pub(super) fn bottleneck(
     cx: &mut Collector,
     b: &mut Builder,
     name: &str,
     v: &Spanned<DeValue>,
     key: &str,
-    drivers: &[Driver],
+    drivers: &DriverNames,
     horizon: Option<f64>,
 ) -> Option<Bottleneck> {
     let t = table(
@@ -377,23 +398,16 @@ pub(super) fn bottleneck(
         "a bottleneck table with `probability`, `onset`, `effect`",
     )?;
     let mut r = TableReader::new(t, v.span(), key);
-    let driver_names = || {
-        drivers
-            .iter()
-            .map(|d| d.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     let resolve = |cx: &mut Collector, dname: &str, span: Range<usize>, k: &str| -> Option<usize> {
-        let found = drivers.iter().position(|d| d.name == dname);
+        let found = drivers.index.get(dname).copied();
         if found.is_none() {
+            let hint = cx.suggest(dname, drivers.names.iter().copied());
             cx.error(
                 span,
                 k,
                 format!(
-                    "`{dname}` is not a declared driver{}; declared drivers: {}",
-                    suggest(dname, drivers.iter().map(|d| d.name.as_str())),
-                    driver_names()
+                    "`{dname}` is not a declared driver{hint}; declared drivers: {}",
+                    list_names(drivers.names.iter().copied(), 20)
                 ),
             );
         }

@@ -272,6 +272,92 @@ fn eighty_thousand_problems_are_listed_fifty_and_counted() {
     }
 }
 
+/// Thousands of correlations naming unknown inputs among thousands of real ones: each
+/// "did you mean" was an edit distance to every input (6,000 x 10,000 took five
+/// minutes). Suggestions now have a budget per file, and lists of declared names are
+/// cut to their first 20.
+#[test]
+fn thousands_of_unknown_names_among_thousands_are_refused_promptly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let check = |name: &str, text: &str| {
+        assert!(text.len() < agi_timelines::priors::MAX_FILE_BYTES);
+        let path = tmp.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let out = cargo_bin_cmd!("agi-timelines")
+            .args(["check", path.to_str().unwrap()])
+            .timeout(LIMIT)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        stderr
+    };
+    let drivers = |n: usize| {
+        let mut text = String::from("threshold = 5\n");
+        for i in 0..n {
+            text.push_str(&format!("[drivers.d{i}]\nrate = \"1 to 2\"\n"));
+        }
+        text
+    };
+    let mut text = drivers(10_000);
+    for i in 0..6_000 {
+        text.push_str(&format!(
+            "[[correlations]]\nbetween = [\"drivers.x{i}.rate\", \"drivers.d{i}.rate\"]\nrank = 0.1\n"
+        ));
+    }
+    let stderr = check("correlations.toml", &text);
+    assert!(
+        stderr.contains("at most 64 drivers are supported"),
+        "{stderr}"
+    );
+    // the first unknown inputs still get their suggestion
+    assert!(
+        stderr.contains(
+            "`drivers.x0.rate` is not an input of this scenario (did you mean `drivers.d0.rate`?)"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("... and 5951 more problems"), "{stderr}");
+    // A list of declared drivers names the first 20 and how many in all.
+    let mut text = drivers(100);
+    text.push_str("[bottlenecks.b]\nonset = { year = 2030 }\neffect = { dd7 = 0 }\n");
+    let stderr = check("effect.toml", &text);
+    assert!(
+        stderr.contains(
+            "`dd7` is not a declared driver (did you mean `d7`?); declared drivers: d0, d1, d2,"
+        ) && stderr.contains(", d19, ... (100 in all)\n"),
+        "{stderr}"
+    );
+}
+
+/// Warnings are listed like errors: the first 50, then how many more.
+#[test]
+fn many_warnings_are_listed_fifty_and_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut text = String::from("threshold = 5\n");
+    for i in 0..64 {
+        text.push_str(&format!("[drivers.d{i}]\nrate = \"-1 to 1\"\n"));
+    }
+    let path = tmp.path().join("w.toml");
+    std::fs::write(&path, text).unwrap();
+    let path_s = path.display().to_string();
+    let out = cargo_bin_cmd!("agi-timelines")
+        .args(["check", &path_s])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let warnings = stderr
+        .lines()
+        .filter(|l| l.starts_with(&format!("{path_s}: warning: `drivers.d")))
+        .count();
+    assert_eq!(warnings, 50, "{stderr}");
+    assert!(
+        stderr.contains(&format!("{path_s}: warning: ... and 14 more")),
+        "{stderr}"
+    );
+}
+
 /// A device that reports a length of 0 but never ends is read only up to the limit.
 #[cfg(unix)]
 #[test]
