@@ -78,9 +78,10 @@ impl SimFlags {
             Some(p) => Out::Dir(p.to_path_buf()),
             None => Out::Dir(rules.default),
         };
-        if let Out::Dir(dir) = &out {
-            prepare_dir(dir)?;
-        }
+        let out = match out {
+            Out::Dir(dir) => Out::Dir(prepare_dir(&dir)?),
+            Out::Stdout => Out::Stdout,
+        };
         let (seed, seed_picked) = match self.seed {
             Some(s) => (s, false),
             None => (rand::random::<u64>(), true),
@@ -103,8 +104,9 @@ impl SimFlags {
     }
 }
 
-/// Check that `dir` can receive results (see [`output::prepare_dir`]), as bad input.
-pub fn prepare_dir(dir: &Path) -> Result<(), BadInput> {
+/// Check that `dir` can receive results (see [`output::prepare_dir`]), as bad input,
+/// and return the folder to write (the target of a symbolic link).
+pub fn prepare_dir(dir: &Path) -> Result<PathBuf, BadInput> {
     output::prepare_dir(dir)
         .map_err(|e| BadInput(format!("cannot write results to {}: {e}", dir.display())))
 }

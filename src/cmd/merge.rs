@@ -40,7 +40,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&merged.loaded.model.name));
-    prepare_dir(&out_dir)?;
+    let out_dir = prepare_dir(&out_dir)?;
     let report = RunReport::new(
         &merged.loaded,
         &merged.spec,

@@ -81,6 +81,7 @@ pub fn main() -> ExitCode {
         Command::Hindcast(a) => hindcast::run(a),
         Command::Scenarios(a) => scenarios::run(a),
     };
+    crate::output::release_locks();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -501,3 +501,144 @@ fn a_file_name_with_dots_or_spaces_names_the_scenario() {
         );
     }
 }
+
+/// `-o` naming a symbolic link to a folder writes into that folder and leaves the link
+/// a link (it was replaced by a folder, and the target kept stale results).
+#[cfg(unix)]
+#[test]
+fn a_symlinked_output_folder_is_followed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    fs::create_dir(d.join("real")).unwrap();
+    std::os::unix::fs::symlink("real", d.join("link")).unwrap();
+    for (seed, sens) in [("1", true), ("2", false)] {
+        let mut args = vec!["run", "-n", "2000", "--seed", seed, "-o", "link", "-q"];
+        if sens {
+            args.push("--sensitivity");
+        }
+        ok(&run_in(d, &args));
+        assert!(
+            fs::symlink_metadata(d.join("link"))
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(read(d.join("real/summary.csv")).contains(&format!("seed,{seed},")));
+    }
+    // the second run replaced the first's set whole, through the link
+    assert!(!d.join("real/sensitivity.csv").exists());
+    let mut names: Vec<String> = fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["link", "real"], "no staging folder or lock left");
+}
+
+/// Unusable output paths are refused with exit code 2 and the reason *before*
+/// sampling: with a trillion trajectories, a refusal after sampling would never come.
+#[cfg(unix)]
+#[test]
+fn unusable_output_paths_are_refused_before_sampling() {
+    use std::os::unix::fs::symlink;
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    fs::write(d.join("afile"), "x").unwrap();
+    symlink("nowhere", d.join("dangling")).unwrap();
+    symlink("loop2", d.join("loop1")).unwrap();
+    symlink("loop1", d.join("loop2")).unwrap();
+    symlink("afile", d.join("to-a-file")).unwrap();
+    let before = fs::read_dir(d).unwrap().count();
+    for (out, why) in [
+        (
+            "dangling",
+            "it is a symbolic link to nowhere, which does not exist",
+        ),
+        ("loop1", "it is a symbolic link that loops"),
+        ("to-a-file", "it is a symbolic link to a file ("),
+        ("afile", "it exists and is not a folder"),
+        ("afile/x", "afile is a file, not a folder"),
+        (
+            "dangling/x",
+            "dangling is a symbolic link to nowhere, which does not exist",
+        ),
+        ("loop1/x", "loop1 is a symbolic link that loops"),
+    ] {
+        let o = assert_cmd::cargo::cargo_bin_cmd!("agi-timelines")
+            .current_dir(d)
+            .args(["run", "-n", "1T", "--seed", "1", "-o", out])
+            .timeout(std::time::Duration::from_secs(30))
+            .output()
+            .unwrap();
+        refused(&o, &format!("cannot write results to {out}: {why}"));
+    }
+    assert_eq!(fs::read_dir(d).unwrap().count(), before, "nothing written");
+}
+
+/// Two processes writing one folder at once: the second is refused before sampling,
+/// naming the first; once the first ends, its lock is gone and the folder is free.
+#[cfg(unix)]
+#[test]
+fn a_second_writer_of_a_folder_is_refused_while_the_first_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let first = bin()
+        .current_dir(d)
+        .args(["run", "-n", "1T", "--seed", "1", "-o", "r", "-q"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lock = d.join(".r.agi-timelines-lock");
+    let t = std::time::Instant::now();
+    while fs::read_to_string(&lock).map_or(true, |s| s.trim() != first.id().to_string()) {
+        assert!(t.elapsed().as_secs() < 30, "the first run took no lock");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    for args in [
+        &["run", "skeptic", "-n", "1000", "--seed", "2", "-o", "r"][..],
+        &[
+            "compare",
+            "skeptic",
+            "epoch-trends",
+            "-n",
+            "1000",
+            "-o",
+            "r",
+        ][..],
+    ] {
+        refused(
+            &run_in(d, args),
+            &format!(
+                "cannot write results to r: another agi-timelines process (pid {}) is writing results there",
+                first.id()
+            ),
+        );
+    }
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &first.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = first.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !lock.exists(),
+        "the lock file is removed when its holder ends"
+    );
+    ok(&run_in(
+        d,
+        &["run", "-n", "1000", "--seed", "2", "-o", "r", "-q"],
+    ));
+    let names: Vec<String> = fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["r"]);
+}
