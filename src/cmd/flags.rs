@@ -23,7 +23,8 @@ pub struct SimFlags {
     #[arg(long = "bin-width", value_name = "YEARS", default_value = "1", value_parser = parse_bin_width)]
     pub bin_width: BinWidth,
 
-    /// Worker threads (default: all cores). Results do not depend on it.
+    /// Worker threads (default: all cores; at most 4 per core, as the work is
+    /// CPU-bound and each thread keeps its own tallies). Results do not depend on it.
     #[arg(short = 'j', long = "threads")]
     pub threads: Option<usize>,
 
@@ -111,12 +112,24 @@ pub fn prepare_dir(dir: &Path) -> Result<PathBuf, BadInput> {
         .map_err(|e| BadInput(format!("cannot write results to {}: {e}", dir.display())))
 }
 
-/// The `-j/--threads` value: at least 1; default all cores.
+/// Most worker threads per available core. The work is CPU-bound, so more threads
+/// than cores only add start-up, switching and a tally each; a few per core are allowed
+/// for machines whose core count is reported low.
+pub const MAX_THREADS_PER_CORE: usize = 4;
+
+/// The `-j/--threads` value: 1 to [`MAX_THREADS_PER_CORE`] per available core; default
+/// all cores.
 pub fn threads(requested: Option<usize>) -> Result<usize, BadInput> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let max = MAX_THREADS_PER_CORE * cores;
     match requested {
         Some(0) => Err(BadInput("--threads must be at least 1".into())),
+        Some(t) if t > max => Err(BadInput(format!(
+            "--threads {t} is more than {MAX_THREADS_PER_CORE} per core ({max} here, with {cores} {}): the work is CPU-bound, so threads beyond the cores only add overhead; use at most {max}",
+            if cores == 1 { "core" } else { "cores" }
+        ))),
         Some(t) => Ok(t),
-        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+        None => Ok(cores),
     }
 }
 

@@ -162,6 +162,45 @@ fn trajectory_counts_in_every_spelling() {
     assert!(!tmp.path().join("y").exists());
 }
 
+/// `-j` is bounded by 4 threads per core (-j 5000 took 39 s to start, -j 100000 did
+/// not finish): beyond, the run is refused before sampling with the limit named.
+#[test]
+fn threads_beyond_four_per_core_are_refused_before_sampling() {
+    let tmp = tempfile::tempdir().unwrap();
+    let max = 4 * std::thread::available_parallelism().map_or(1, |n| n.get());
+    for j in [max + 1, 100_000] {
+        let o = assert_cmd::cargo::cargo_bin_cmd!("agi-timelines")
+            .current_dir(tmp.path())
+            .args(["run", "-n", "1T", "-o", "r", "-j", &j.to_string()])
+            .timeout(std::time::Duration::from_secs(30))
+            .output()
+            .unwrap();
+        refused(&o, &format!("--threads {j} is more than 4 per core"));
+        assert!(
+            stderr(&o).contains(&format!("use at most {max}")),
+            "{}",
+            stderr(&o)
+        );
+    }
+    assert!(!tmp.path().join("r").exists());
+    // at the limit, a small run uses only the threads it has chunks for
+    ok(&run_in(
+        tmp.path(),
+        &[
+            "run",
+            "-n",
+            "1000",
+            "--seed",
+            "1",
+            "-o",
+            "r",
+            "-q",
+            "-j",
+            &max.to_string(),
+        ],
+    ));
+}
+
 #[test]
 fn usage_errors_exit_2() {
     let tmp = tempfile::tempdir().unwrap();
