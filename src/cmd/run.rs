@@ -6,7 +6,7 @@ use crate::engine::{RunSpec, Shard};
 use crate::output;
 use crate::report::{RunContext, RunReport, histogram_csv};
 use crate::shard::ShardFile;
-use crate::tally::Grid;
+use crate::tally::{Grid, TallySize};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -51,6 +51,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     super::print_warnings("warning: ", &model.warnings);
     let grid =
         Grid::new(model.start, model.horizon, args.sim.bin_width).map_err(|e| BadInput(e.0))?;
+    TallySize::new(model, &grid, args.sensitivity)
+        .check()
+        .map_err(|e| BadInput(e.0))?;
     let stdout_refused = if args.shard.is_some() {
         Some("--shard writes tally.json and needs an output folder, not `-o -`")
     } else if args.sensitivity {

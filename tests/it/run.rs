@@ -681,3 +681,87 @@ fn a_second_writer_of_a_folder_is_refused_while_the_first_runs() {
         .collect();
     assert_eq!(names, ["r"]);
 }
+
+/// Tiny inputs, huge memory: a daily histogram over 10,000 years (a 1 KB file) peaked
+/// at ~300 MB in `run` and 1.1 GB in `compare`. The span, the bins and the tallies
+/// are bounded before sampling, each refusal naming what to change.
+#[test]
+fn runs_whose_tallies_would_be_huge_are_refused_before_sampling() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let refuse = |args: &[&str], words: &str| {
+        let o = assert_cmd::cargo::cargo_bin_cmd!("agi-timelines")
+            .current_dir(d)
+            .args(args)
+            .timeout(std::time::Duration::from_secs(30))
+            .output()
+            .unwrap();
+        refused(&o, words);
+    };
+    fs::write(
+        d.join("long.toml"),
+        "start = -5000\nhorizon = 5000\nthreshold = \"1 to 1000\"\n[drivers.a]\nrate = \"0.01 to 1\"\n",
+    )
+    .unwrap();
+    refuse(
+        &["run", "long.toml", "-n", "1T", "--bin-width", "day"],
+        "at most 1000 years are supported",
+    );
+    fs::write(
+        d.join("millennium.toml"),
+        "start = 2000\nhorizon = 3000\nthreshold = \"1 to 1000\"\n[drivers.a]\nrate = \"0.01 to 1\"\n",
+    )
+    .unwrap();
+    refuse(
+        &[
+            "run",
+            "millennium.toml",
+            "-n",
+            "1T",
+            "--bin-width",
+            "1/1000",
+        ],
+        "bin width 1/1000 over 1000 years is 1,000,000 bins (the span in years times 1000 bins a year); the limit is 500,000",
+    );
+    // sensitivity over 421 uncertain inputs and 1,000 years
+    let mut text = String::from("start = 2000\nhorizon = 3000\nthreshold = \"3 to 9\"\n");
+    for i in 0..60 {
+        text.push_str(&format!(
+            "[drivers.d{i}]\nrate = \"0.1 to 1\"\ncap = \"1 to 3\"\nafter_cap = \"0.01 to 0.1\"\n"
+        ));
+    }
+    for i in 0..60 {
+        text.push_str(&format!(
+            "[bottlenecks.b{i}]\nonset = {{ year = \"2010 to 2040\" }}\nduration = \"1 to 5\"\neffect = {{ d0 = \"0.1 to 0.9\", d1 = \"0.1 to 0.9\" }}\n"
+        ));
+    }
+    fs::write(d.join("wide.toml"), &text).unwrap();
+    refuse(
+        &["run", "wide.toml", "-n", "1T", "--sensitivity", "-o", "w"],
+        "sensitivity 194 MiB (421 uncertain inputs x 20,001 cells of 1/20 year x 3 counters)); the limit is 32 MiB",
+    );
+    // twelve scenarios of 22.3 MiB each to compare: 64 bottlenecks (128 attribution
+    // groups x 20,001 cells) and 365,000 daily cells, 23,401,024 bytes
+    let mut names = Vec::new();
+    for s in 0..12 {
+        let mut text = format!(
+            "name = \"s{s}\"\nstart = 2000\nhorizon = 3000\nthreshold = 9\n[drivers.c]\nrate = 1\n"
+        );
+        for i in 0..64 {
+            text.push_str(&format!(
+                "[bottlenecks.b{i}]\nonset = {{ year = 2050 }}\neffect = {{ c = 0.5 }}\n"
+            ));
+        }
+        let name = format!("s{s}.toml");
+        fs::write(d.join(&name), text).unwrap();
+        names.push(name);
+    }
+    let mut args = vec!["compare"];
+    args.extend(names.iter().map(String::as_str));
+    args.extend(["-n", "1T", "--bin-width", "day"]);
+    refuse(
+        &args,
+        "comparing 12 scenarios keeps all their tallies, 268 MiB in all; the limit is 256 MiB",
+    );
+    assert!(!d.join("results").exists() && !d.join("w").exists());
+}
