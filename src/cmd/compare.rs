@@ -62,6 +62,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for (l, grid) in loaded.iter().zip(&grids) {
         let size = TallySize::new(&l.model, grid, false);
         size.check()
+            .and_then(|()| size.check_trajectories(args.sim.trajectories))
             .map_err(|e| BadInput(format!("{}: {e}", l.model.name)))?;
         kept += size.bytes();
     }

@@ -2,7 +2,8 @@
 
 use super::flags::{Out, OutRules, SimFlags, parse_shard};
 use super::{BadInput, write_stdout};
-use crate::engine::{RunSpec, Shard};
+use crate::engine::{CHUNK_SIZE, RunSpec, Shard, chunk_count};
+use crate::format::fmt_count;
 use crate::output;
 use crate::report::{RunContext, RunReport, histogram_csv};
 use crate::shard::ShardFile;
@@ -51,9 +52,27 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     super::print_warnings("warning: ", &model.warnings);
     let grid =
         Grid::new(model.start, model.horizon, args.sim.bin_width).map_err(|e| BadInput(e.0))?;
-    TallySize::new(model, &grid, args.sensitivity)
-        .check()
+    let size = TallySize::new(model, &grid, args.sensitivity);
+    size.check()
+        .and_then(|()| size.check_trajectories(args.sim.trajectories))
         .map_err(|e| BadInput(e.0))?;
+    if let Some(s) = args.shard {
+        // A shard with no chunk would compute nothing; a count beyond the chunks is a
+        // mistake (and would make the merge list millions of missing shards).
+        let chunks = chunk_count(args.sim.trajectories);
+        if s.count > chunks {
+            return Err(BadInput(format!(
+                "--shard {}/{}: a run of {} trajectories is {chunks} {} of {} trajectories, so it splits into at most {chunks} {}",
+                s.index,
+                s.count,
+                fmt_count(args.sim.trajectories),
+                if chunks == 1 { "chunk" } else { "chunks" },
+                fmt_count(CHUNK_SIZE),
+                if chunks == 1 { "shard" } else { "shards" }
+            ))
+            .into());
+        }
+    }
     let stdout_refused = if args.shard.is_some() {
         Some("--shard writes tally.json and needs an output folder, not `-o -`")
     } else if args.sensitivity {

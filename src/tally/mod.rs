@@ -72,6 +72,8 @@ pub struct TallySize {
     pub attribution_groups: u64,
     /// Uncertain inputs tallied by sensitivity (0 without it).
     pub sensitivity_inputs: u64,
+    /// Years from start to horizon.
+    pub span_years: f64,
 }
 
 impl TallySize {
@@ -90,7 +92,40 @@ impl TallySize {
             } else {
                 0
             },
+            span_years: model.horizon - model.start,
         }
+    }
+
+    /// The most trajectories the tallies count without an integer overflowing: the
+    /// histogram's sum of squared fixed-point arrivals (u128) and, with sensitivity,
+    /// the sum of squared rank buckets of each input (u64, up to 255^2 a trajectory).
+    pub fn max_trajectories(&self) -> u64 {
+        let v = histogram::max_fixed(self.span_years) as u128 + 1;
+        let by_squares = u128::MAX / (v * v);
+        let mut max = u64::try_from(by_squares).unwrap_or(u64::MAX);
+        if self.sensitivity_inputs > 0 {
+            let b = (sensitivity::BUCKETS - 1) as u64;
+            max = max.min(u64::MAX / (b * b));
+        }
+        max
+    }
+
+    /// An error when a run of `trajectories` would overflow a tally's sums.
+    pub fn check_trajectories(&self, trajectories: u64) -> Result<(), TallyTooLarge> {
+        let max = self.max_trajectories();
+        if trajectories <= max {
+            return Ok(());
+        }
+        Err(TallyTooLarge(format!(
+            "{} trajectories is more than this run's tallies can count without overflowing ({}{}): use fewer",
+            crate::format::fmt_count(trajectories),
+            crate::format::fmt_count(max),
+            if self.sensitivity_inputs > 0 {
+                ", as --sensitivity sums squared ranks"
+            } else {
+                ""
+            }
+        )))
     }
 
     fn histogram_bytes(&self) -> u64 {
@@ -199,6 +234,29 @@ impl Tally {
             a.merge(b);
         }
         self
+    }
+
+    /// Whether a tally read from a file can be one of `n` trajectories of a run with
+    /// `spec` (whose empty tally is `empty`): every invariant the parts can check, and
+    /// across parts the arrivals and non-arrivals agree between the histogram and
+    /// attribution. An error names the invariant that fails.
+    pub fn verify(&self, empty: &Tally, spec: &TallySpec, n: u64) -> Result<(), String> {
+        self.histogram.verify(&spec.grid, n)?;
+        self.attribution.verify(&empty.attribution, n)?;
+        let all = self.attribution.all();
+        let (arrived, beyond) = all.split_at(all.len() - 1);
+        if beyond[0] != self.histogram.not_by_horizon
+            || arrived.iter().sum::<u64>() != self.histogram.arrived()
+        {
+            return Err("its histogram and attribution disagree on how many arrived".into());
+        }
+        match (&self.sensitivity, &empty.sensitivity) {
+            (None, None) => Ok(()),
+            (Some(s), Some(e)) => s.verify(e, &all),
+            _ => {
+                Err("it has sensitivity counts where its run had none, or none where it had".into())
+            }
+        }
     }
 
     pub fn trajectories(&self) -> u64 {

@@ -109,8 +109,9 @@ fn merge_refuses_mismatched_incomplete_or_duplicate_shards() {
     refused(&run_in(d, &["merge", "a1"]), "missing shards: 2/2");
     refused(&run_in(d, &["merge", "a1", "a2", "a2"]), "given twice");
     refused(&run_in(d, &["merge", "a1", "nowhere"]), "cannot read");
-    // an attribution count edited by hand (so p_fired would be off) is refused
-    // (edited as text: the file holds u128 sums that serde_json's Value would round)
+    // an attribution count edited by hand (so p_fired would be off) is refused by the
+    // digest (edited as text: the file holds u128 sums that serde_json's Value would
+    // round)
     let path = d.join("a2/tally.json");
     let original = fs::read_to_string(&path).unwrap();
     let key = "\"combos\":[";
@@ -119,7 +120,10 @@ fn merge_refuses_mismatched_incomplete_or_duplicate_shards() {
     let count: u64 = original[at..end].trim().parse().unwrap();
     let edited = format!("{}{}{}", &original[..at], count + 1, &original[end..]);
     fs::write(&path, edited).unwrap();
-    refused(&run_in(d, &["merge", "a1", "a2"]), "do not add up");
+    refused(
+        &run_in(d, &["merge", "a1", "a2"]),
+        "its digest does not match its content: the file was damaged or edited",
+    );
     fs::write(&path, &original).unwrap();
     ok(&run_in(d, &["merge", "a1", "a2", "-o", "merged"]));
     fs::write(d.join("a2/tally.json"), "{}").unwrap();
@@ -243,4 +247,235 @@ fn completions_and_version() {
             "{cmd} --help has examples"
         );
     }
+}
+
+/// A shard of `name` (a shipped scenario), `n` trajectories, seed 5, computed by the
+/// library and written as `run --shard k/count` would, into `dir`.
+fn write_shard(dir: &Path, name: &str, n: u64, k: u64, count: u64, sensitivity: bool) {
+    use agi_timelines::engine::{RunSpec, Shard, Silent, simulate_with_threads};
+    use agi_timelines::shard::ShardFile;
+    use agi_timelines::tally::{BinWidth, Grid};
+    let loaded = agi_timelines::scenarios::load(Some(std::ffi::OsStr::new(name))).unwrap();
+    let m = &loaded.model;
+    let bin = BinWidth::Years(1);
+    let mut spec = RunSpec::new(m, 5, n, Grid::new(m.start, m.horizon, bin).unwrap());
+    spec.shard = Shard { index: k, count };
+    if sensitivity {
+        spec = spec.with_sensitivity(m);
+    }
+    let tally = simulate_with_threads(m, &spec, 2, &Silent)
+        .unwrap()
+        .unwrap();
+    agi_timelines::output::write_set(
+        dir,
+        &ShardFile::new(&loaded, &spec, bin, tally).files(2, 0.0),
+    )
+    .unwrap();
+}
+
+/// Read a shard folder's tally.json, change it with `edit`, seal it again (as a careful
+/// forger would, so the digest matches) and write it back.
+fn edit_sealed(dir: &Path, edit: impl FnOnce(&mut agi_timelines::shard::ShardFile)) {
+    let path = dir.join("tally.json");
+    let mut s: agi_timelines::shard::ShardFile =
+        serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+    edit(&mut s);
+    s.seal();
+    fs::write(&path, serde_json::to_vec(&s).unwrap()).unwrap();
+}
+
+/// Tampering that keeps the counts' sum, and tampering re-sealed with a matching
+/// digest: each breaks an invariant the merge checks, and is refused naming it.
+#[test]
+fn tampered_shards_are_refused_even_with_a_matching_digest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let fresh = |label: &str| {
+        for k in 1..=2 {
+            let dir = d.join(format!("{label}{k}"));
+            let _ = fs::remove_dir_all(&dir);
+            write_shard(&dir, "epoch-trends", 50_000, k, 2, true);
+        }
+        (
+            d.join(format!("{label}1")).display().to_string(),
+            d.join(format!("{label}2")).display().to_string(),
+        )
+    };
+    let (a1, a2) = fresh("a");
+    ok(&run_in(
+        d,
+        &["merge", &a1, &a2, "-o", "m", "-q", "--no-chart"],
+    ));
+    type Edit = fn(&mut agi_timelines::shard::ShardFile);
+    let cases: Vec<(&str, Edit)> = vec![
+        // a count moved from the first arrivals to the last cell: the sum of counts
+        // holds, the sum of arrival years cannot
+        (
+            "its sums of arrival years do not fit its histogram counts",
+            |s| {
+                let h = &mut s.tally.histogram;
+                let first = h.counts.iter().position(|&c| c > 0).unwrap();
+                h.counts[first] -= 1;
+                *h.counts.last_mut().unwrap() += 1;
+            },
+        ),
+        // the fixed-point sum doubled (the mean's error read 0.0000)
+        (
+            "its sums of arrival years do not fit its histogram counts",
+            |s| {
+                s.tally.histogram.sum_fixed *= 2;
+            },
+        ),
+        (
+            "its sums of arrival years do not fit its histogram counts",
+            |s| {
+                s.tally.histogram.sum_sq_fixed /= 2;
+            },
+        ),
+        (
+            "its histogram counts do not add up to its 32768 trajectories",
+            |s| {
+                s.tally.histogram.not_by_horizon += 1;
+            },
+        ),
+        // two counts raised by 2^63: the right total modulo 2^64
+        (
+            "its histogram counts do not add up to its 32768 trajectories",
+            |s| {
+                let h = &mut s.tally.histogram;
+                h.counts[0] += 1 << 63;
+                h.not_by_horizon += 1 << 63;
+            },
+        ),
+        (
+            "its attribution counts do not add up to its 32768 trajectories",
+            |s| {
+                s.tally.attribution.combos[0] += 1;
+            },
+        ),
+        // one of the earliest arrivals (whose years add next to nothing to the sums)
+        // turned into a non-arrival, in the histogram alone
+        (
+            "its histogram and attribution disagree on how many arrived",
+            |s| {
+                let h = &mut s.tally.histogram;
+                let first = h.counts.iter().position(|&c| c > 0).unwrap();
+                h.counts[first] -= 1;
+                h.not_by_horizon += 1;
+            },
+        ),
+        (
+            "its sensitivity counts exceed the trajectories of their cell",
+            |s| {
+                let t = s.tally.sensitivity.as_mut().unwrap();
+                let cell = t.counts.iter().position(|&c| c > 0).unwrap();
+                let c = t.counts[cell];
+                t.per_cell[cell * t.inputs][1] = c + 1;
+            },
+        ),
+        ("its sensitivity rank sums are inconsistent", |s| {
+            s.tally.sensitivity.as_mut().unwrap().moments[0][1] += 1 << 40;
+        }),
+        ("its sensitivity and attribution counts differ", |s| {
+            let t = s.tally.sensitivity.as_mut().unwrap();
+            t.counts[0] += 1;
+            *t.counts.last_mut().unwrap() -= 1;
+        }),
+        // shard 1/2 relabelled 2/2: a well-formed tally of the wrong size
+        (
+            "shard 2/2: its histogram counts do not add up to its 17232 trajectories",
+            |s| {
+                s.shard_index = 2;
+            },
+        ),
+    ];
+    for (words, edit) in cases {
+        let (a1, a2) = fresh("a");
+        edit_sealed(Path::new(&a1), edit);
+        // the relabelled shard alone (with its twin it would be "given twice")
+        let o = if words.starts_with("shard 2/2") {
+            run_in(d, &["merge", &a1, "-o", "m2", "-q"])
+        } else {
+            run_in(d, &["merge", &a2, &a1, "-o", "m2", "-q"])
+        };
+        refused(&o, words);
+        assert!(stderr(&o).contains("(edited or corrupt)"), "{}", stderr(&o));
+    }
+    assert!(!d.join("m2").exists());
+}
+
+/// `run --shard 1/18446744073709551615` of 1,000 trajectories is refused (it wrote a
+/// shard that made `merge` panic with "capacity overflow"); a file claiming that many
+/// shards is refused by merge without sizing anything from the claim; and the missing
+/// shards of a real run of a million shards are listed ten and counted (the message
+/// was 16 MB).
+#[test]
+fn absurd_shard_counts_are_refused_and_missing_shards_listed_briefly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    refused(
+        &run_in(
+            d,
+            &[
+                "run",
+                "skeptic",
+                "-n",
+                "1000",
+                "--seed",
+                "1",
+                "--shard",
+                "1/18446744073709551615",
+                "-o",
+                "s",
+            ],
+        ),
+        "a run of 1,000 trajectories is 1 chunk of 16,384 trajectories, so it splits into at most 1 shard",
+    );
+    refused(
+        &run_in(
+            d,
+            &[
+                "run", "skeptic", "-n", "100000", "--seed", "1", "--shard", "8/8", "-o", "s",
+            ],
+        ),
+        "so it splits into at most 7 shards",
+    );
+    assert!(!d.join("s").exists());
+    write_shard(&d.join("one"), "skeptic", 1000, 1, 1, false);
+    edit_sealed(&d.join("one"), |s| s.shard_count = u64::MAX);
+    refused(
+        &run_in(d, &["merge", "one", "-o", "m"]),
+        "the shards claim 18446744073709551615 shards of a run of 1000 trajectories (1 chunks), which `run --shard` never writes",
+    );
+    // A run of 10^12 trajectories in a million shards: shards 1 and 4 of it.
+    let n = 1_000_000_000_000;
+    write_shard(&d.join("s1"), "skeptic", n, 1, 1_000_000, false);
+    write_shard(&d.join("s4"), "skeptic", n, 4, 1_000_000, false);
+    let o = run_in(d, &["merge", "s4", "s1", "-o", "m"]);
+    refused(
+        &o,
+        "missing shards: 2/1000000, 3/1000000, 5/1000000, 6/1000000, 7/1000000, 8/1000000, 9/1000000, 10/1000000, 11/1000000, 12/1000000, ... (999998 in all) (all 1000000 are needed)",
+    );
+    assert!(stderr(&o).len() < 500, "{}", stderr(&o));
+    assert!(!d.join("m").exists());
+}
+
+/// `merge ... -o` naming one of its own shards (by any path) is refused and the
+/// shard's tally survives (it was replaced by the merged results, exit 0).
+#[test]
+fn merging_into_one_of_its_own_shards_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    for k in 1..=2 {
+        write_shard(&d.join(format!("s{k}")), "skeptic", 40_000, k, 2, false);
+    }
+    let before = fs::read(d.join("s2/tally.json")).unwrap();
+    for out in ["s2", "./s2", "s1/../s2"] {
+        refused(
+            &run_in(d, &["merge", "s1", "s2/tally.json", "-o", out]),
+            "holds the shard s2/tally.json; merge into another folder",
+        );
+    }
+    assert_eq!(fs::read(d.join("s2/tally.json")).unwrap(), before);
+    ok(&run_in(d, &["merge", "s1", "s2", "-o", "m", "-q"]));
 }
