@@ -765,3 +765,46 @@ fn runs_whose_tallies_would_be_huge_are_refused_before_sampling() {
     );
     assert!(!d.join("results").exists() && !d.join("w").exists());
 }
+
+/// A run of absurd length says so on stderr even in batch (no terminal): `-n 1e19`
+/// ran for weeks in silence. The estimate comes after its first second; Ctrl-C then
+/// stops it with nothing written.
+#[cfg(unix)]
+#[test]
+fn a_run_that_will_take_long_says_so_on_stderr() {
+    use std::io::BufRead;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = bin()
+        .current_dir(tmp.path())
+        .args(["run", "-n", "1e19", "--seed", "1", "-o", "r"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let _ = tx.send(line.unwrap());
+        }
+    });
+    // the first line within a generous limit (it comes after about a second)
+    let line = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("no estimate on stderr");
+    assert!(
+        line.starts_with("situational-awareness: 10,000,000,000,000,000,000 trajectories at ")
+            && line.contains(" years (measured over its first ")
+            && line.ends_with("Ctrl-C stops it and writes nothing"),
+        "{line}"
+    );
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    assert!(rx.recv().unwrap().contains("interrupted"));
+    assert!(!tmp.path().join("r").exists());
+}
