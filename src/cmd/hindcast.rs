@@ -1,6 +1,7 @@
 //! `agi-timelines hindcast [SCENARIO]`: check a scenario's rates against GPT-2 -> GPT-4.
 
 use crate::hindcast::{GPT2, GPT4, hindcast, quantile, share_within};
+use crate::priors::MAX_SPAN_YEARS;
 use crate::scenarios::load;
 
 #[derive(clap::Args, Debug)]
@@ -11,7 +12,8 @@ use crate::scenarios::load;
 pub struct Args {
     /// A priors file or shipped scenario name (default: the built-in default).
     pub scenario: Option<std::ffi::OsString>,
-    /// Start year (the default is GPT-2's release).
+    /// Start year (the default is GPT-2's release); --from and --to are at most 1000
+    /// years apart.
     #[arg(long, default_value_t = GPT2)]
     pub from: f64,
     /// End year (the default is GPT-4's release).
@@ -34,10 +36,32 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let l = load(args.scenario.as_deref())?;
+    for (flag, year) in [("--from", args.from), ("--to", args.to)] {
+        if !(year.abs() <= 1e6) {
+            return Err(super::BadInput(format!(
+                "{flag} {}: use a year between -1000000 and 1000000",
+                if year.abs() < 1e7 {
+                    year.to_string()
+                } else {
+                    format!("{year:e}")
+                }
+            ))
+            .into());
+        }
+    }
     if !(args.to > args.from) {
         return Err(super::BadInput(format!(
             "--to ({}) must be after --from ({})",
             args.to, args.from
+        ))
+        .into());
+    }
+    if args.to - args.from > MAX_SPAN_YEARS {
+        return Err(super::BadInput(format!(
+            "--from {} --to {} is {} years; a hindcast spans at most {MAX_SPAN_YEARS} years, as a run does",
+            args.from,
+            args.to,
+            args.to - args.from
         ))
         .into());
     }
@@ -86,20 +110,30 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     );
     for (name, v) in &h.drivers {
         s.push_str(&format!(
-            "  {name:<w$} {:>6.2} {:>6.2} {:>6.2}\n",
-            quantile(v, 0.05),
-            quantile(v, 0.5),
-            quantile(v, 0.95)
+            "  {name:<w$} {:>6} {:>6} {:>6}\n",
+            ooms(quantile(v, 0.05)),
+            ooms(quantile(v, 0.5)),
+            ooms(quantile(v, 0.95))
         ));
     }
     s.push_str(&format!(
-        "  {label:<w$} {:>6.2} {:>6.2} {:>6.2}\n\nShare of trajectories with base OOMs in [{lo}, {hi}]: {:.1}%  (below: {:.1}%, above: {:.1}%)\n",
-        quantile(&h.base, 0.05),
-        quantile(&h.base, 0.5),
-        quantile(&h.base, 0.95),
+        "  {label:<w$} {:>6} {:>6} {:>6}\n\nShare of trajectories with base OOMs in [{lo}, {hi}]: {:.1}%  (below: {:.1}%, above: {:.1}%)\n",
+        ooms(quantile(&h.base, 0.05)),
+        ooms(quantile(&h.base, 0.5)),
+        ooms(quantile(&h.base, 0.95)),
         share_within(&h.base, lo, hi) * 100.0,
         share_within(&h.base, f64::NEG_INFINITY, lo - 1e-12) * 100.0,
         share_within(&h.base, hi + 1e-12, f64::INFINITY) * 100.0,
     ));
     super::write_stdout(s.as_bytes())
+}
+
+/// OOMs for the table: two decimals, or three significant digits in exponent form
+/// from a million on (a prior may allow rates of 1e300 OOM/yr).
+fn ooms(x: f64) -> String {
+    if x.abs() < 1e6 {
+        crate::format::fmt_fixed(x, 2)
+    } else {
+        format!("{x:.2e}")
+    }
 }
