@@ -4,6 +4,7 @@
 //! | module | what it holds to account |
 //! |---|---|
 //! | `run`, `compare`, `merge`, `check`, `hindcast` | each command through the real binary (and the library where cheaper) |
+//! | `slurm` | the Slurm script on a real single-node cluster, which it installs and starts |
 //! | `analytic` | the model against cases solved by hand |
 //! | `dist` | every sampler against its CDF (Kolmogorov-Smirnov), and pinned draws |
 //! | `correlations` | rank correlations and their marginals |
@@ -27,4 +28,5 @@ mod hindcast;
 mod merge;
 mod prop_scenarios;
 mod run;
+mod slurm;
 mod snapshots;

@@ -142,22 +142,42 @@ fn merge_refuses_mismatched_incomplete_or_duplicate_shards() {
     assert!(!d.join("x").exists() || fs::read_dir(d.join("x")).unwrap().count() == 0);
 }
 
+/// The Slurm script outside Slurm, with the variables Slurm would set: the program is
+/// found where a user has it (here a clone's target/release under the submit folder,
+/// with neither AGI_TIMELINES nor PATH nor ~/.cargo/bin having it), the shards merge to
+/// one run, an array not numbered 1-N is refused, and a missing program is reported
+/// with where it was looked for. (tests/it/slurm.rs runs it on a real cluster.)
+#[cfg(unix)]
 #[test]
 fn the_slurm_script_runs_one_array_task() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/slurm-shards.sh");
-    for k in ["1", "2"] {
-        let o = Command::new("bash")
+    fs::create_dir_all(d.join("target/release")).unwrap();
+    std::os::unix::fs::symlink(
+        env!("CARGO_BIN_EXE_agi-timelines"),
+        d.join("target/release/agi-timelines"),
+    )
+    .unwrap();
+    let task = |k: &str, min: &str, extra: &[(&str, &str)]| {
+        Command::new("bash")
             .current_dir(d)
             .arg(&script)
             .args(["skeptic", "40000", "3"])
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", d.join("no-home"))
             .env("SLURM_ARRAY_TASK_COUNT", "2")
             .env("SLURM_ARRAY_TASK_ID", k)
-            .env("AGI_TIMELINES", env!("CARGO_BIN_EXE_agi-timelines"))
+            .env("SLURM_ARRAY_TASK_MIN", min)
+            .env("SLURM_ARRAY_TASK_MAX", "2")
+            .env("SLURM_SUBMIT_DIR", d)
+            .envs(extra.iter().copied())
             .output()
-            .unwrap();
-        ok(&o);
+            .unwrap()
+    };
+    for k in ["1", "2"] {
+        ok(&task(k, "1", &[]));
     }
     ok(&run_in(
         d,
@@ -190,6 +210,24 @@ fn the_slurm_script_runs_one_array_task() {
         fs::read(d.join("m/summary.csv")).unwrap(),
         fs::read(d.join("s/summary.csv")).unwrap()
     );
+    // --array=0-1: task 0 would be no shard
+    let o = task("1", "0", &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("use --array=1-N"), "{}", stderr(&o));
+    // nowhere to be found
+    fs::remove_file(d.join("target/release/agi-timelines")).unwrap();
+    let o = task("1", "1", &[]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(
+        stderr(&o).contains("agi-timelines not found")
+            && stderr(&o).contains("no-home/.cargo/bin (cargo install --path .)")
+            && stderr(&o).contains("set AGI_TIMELINES="),
+        "{}",
+        stderr(&o)
+    );
+    // AGI_TIMELINES wins
+    let program = env!("CARGO_BIN_EXE_agi-timelines");
+    ok(&task("1", "1", &[("AGI_TIMELINES", program)]));
 }
 
 #[test]
