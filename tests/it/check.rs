@@ -67,7 +67,7 @@ fn corpus() -> Vec<Case> {
         on_disk, listed,
         "tests/bad-priors and EXPECTED.tsv disagree"
     );
-    assert!(cases.len() >= 45, "the corpus shrank to {}", cases.len());
+    assert!(cases.len() >= 133, "the corpus shrank to {}", cases.len());
     cases
 }
 
