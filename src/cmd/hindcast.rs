@@ -4,6 +4,10 @@ use crate::hindcast::{GPT2, GPT4, hindcast, quantile, share_within};
 use crate::priors::MAX_SPAN_YEARS;
 use crate::scenarios::load;
 
+/// Most sample values a hindcast keeps (8 bytes each): 10M samples of three drivers
+/// and their sum.
+const MAX_KEPT_SAMPLES: u64 = 40_000_000;
+
 #[derive(clap::Args, Debug)]
 #[command(
     after_help = "Examples:\n  agi-timelines hindcast\n  agi-timelines hindcast epoch-trends --band 4.5 6\n  \
@@ -25,8 +29,9 @@ pub struct Args {
     /// Drivers summed as "base" effective compute, comma-separated.
     #[arg(long, default_value = "compute,algorithms", value_delimiter = ',')]
     pub base: Vec<String>,
-    /// Samples to draw (like `run -n`: 200000, 2e5, 200k; at most 10M, as the
-    /// hindcast keeps every sample to take quantiles).
+    /// Samples to draw (like `run -n`: 200000, 2e5, 200k). The hindcast keeps every
+    /// sample to take exact quantiles: at most 40M values in all, so 10M samples of
+    /// three drivers, proportionally fewer of more.
     #[arg(short = 'n', long, default_value = "200k", value_parser = super::flags::parse_count)]
     pub samples: u64,
     /// Random seed (the same seed gives the same figures).
@@ -65,10 +70,21 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ))
         .into());
     }
-    if args.samples > 10_000_000 {
+    // Every sample of every driver and of the base sum is kept (sorted, for exact
+    // quantiles): 10M samples of three drivers, and proportionally fewer of more.
+    let kept = args
+        .samples
+        .saturating_mul(l.model.drivers.len() as u64 + 1);
+    if kept > MAX_KEPT_SAMPLES {
+        let most = MAX_KEPT_SAMPLES / (l.model.drivers.len() as u64 + 1);
         return Err(super::BadInput(format!(
-            "-n {}: the hindcast keeps every sample; use at most 10M",
-            args.samples
+            "-n {}: the hindcast keeps every sample of each of the {} drivers and their sum, {} values; at most {} are kept ({} MB): use -n {} or fewer",
+            args.samples,
+            l.model.drivers.len(),
+            crate::format::fmt_count(kept),
+            crate::format::fmt_count(MAX_KEPT_SAMPLES),
+            MAX_KEPT_SAMPLES * 8 / 1_000_000,
+            crate::format::fmt_count(most)
         ))
         .into());
     }

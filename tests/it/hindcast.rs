@@ -108,6 +108,24 @@ fn hindcast_years_are_range_checked_and_figures_stay_short() {
         "threshold = 5\n[drivers.compute]\nrate = 1e300\n[drivers.algorithms]\nrate = 1\n",
     )
     .unwrap();
+    // Every sample of every driver is kept: 10M of three drivers, fewer of more (10M
+    // samples of 64 drivers took 5 GB).
+    refused(
+        &run_in(tmp.path(), &["hindcast", "-n", "11M"]),
+        "44,000,000 values; at most 40,000,000 are kept (320 MB): use -n 10,000,000 or fewer",
+    );
+    let mut many = String::from("threshold = 5\n");
+    for i in 0..64 {
+        many.push_str(&format!("[drivers.d{i}]\nrate = 1\n"));
+    }
+    std::fs::write(tmp.path().join("many.toml"), many).unwrap();
+    refused(
+        &run_in(
+            tmp.path(),
+            &["hindcast", "many.toml", "-n", "10M", "--base", "d0"],
+        ),
+        "use -n 615,384 or fewer",
+    );
     let o = run_in(tmp.path(), &["hindcast", "huge.toml", "-n", "1000"]);
     ok(&o);
     let text = stdout(&o);
