@@ -107,7 +107,7 @@ pub fn resolve_dir(dir: &Path) -> io::Result<PathBuf> {
 }
 
 /// Whether an error is "too many levels of symbolic links".
-fn is_loop(e: &io::Error) -> bool {
+pub fn is_loop(e: &io::Error) -> bool {
     #[cfg(unix)]
     {
         e.raw_os_error() == Some(libc_eloop())

@@ -165,7 +165,7 @@ impl ShardFile {
         let file = Self::file_of(path);
         let bad = |why: String| ShardError(format!("{}: {why}", file.display()));
         let mut bytes = Vec::new();
-        std::fs::File::open(&file)
+        crate::priors::open_to_read(&file)
             .and_then(|f| f.take(MAX_SHARD_FILE_BYTES + 1).read_to_end(&mut bytes))
             .map_err(|e| bad(format!("cannot read a shard tally: {e}")))?;
         if bytes.len() as u64 > MAX_SHARD_FILE_BYTES {

@@ -26,7 +26,7 @@ mod toml;
 
 pub use diagnostics::{Diagnostic, MAX_SHOWN, PriorsError, suggest};
 pub use distribution::FAMILIES;
-pub use source::{load_model, load_model_with_text, parse_model_bytes};
+pub use source::{load_model, load_model_with_text, open_to_read, parse_model_bytes};
 
 use crate::model::Model;
 use diagnostics::{Collector, syntax_hint};

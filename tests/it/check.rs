@@ -358,6 +358,59 @@ fn many_warnings_are_listed_fifty_and_counted() {
     );
 }
 
+/// A named pipe that nobody writes to reads as an empty file (opening it waited for a
+/// writer forever), for priors and shard tallies alike; a priors path that is a
+/// symbolic link looping or pointing nowhere says so (it said "no such file").
+#[cfg(target_os = "linux")]
+#[test]
+fn a_pipe_without_writer_or_a_broken_link_is_refused_promptly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(d.join("pipe.toml"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::os::unix::fs::symlink("loop2.toml", d.join("loop1.toml")).unwrap();
+    std::os::unix::fs::symlink("loop1.toml", d.join("loop2.toml")).unwrap();
+    std::os::unix::fs::symlink("nowhere.toml", d.join("dangling.toml")).unwrap();
+    for (args, words) in [
+        (
+            &["check", "pipe.toml"][..],
+            "pipe.toml:1:1: key `threshold`: the scenario needs `threshold = ...`",
+        ),
+        (
+            &["run", "pipe.toml", "-n", "1000", "-o", "out"][..],
+            "the scenario needs `threshold = ...`",
+        ),
+        (
+            &["merge", "pipe.toml", "-o", "out"][..],
+            "pipe.toml: not a shard tally written by `run --shard`",
+        ),
+        (
+            &["check", "loop1.toml"][..],
+            "cannot read priors file `loop1.toml`: it is a symbolic link that loops",
+        ),
+        (
+            &["check", "dangling.toml"][..],
+            "cannot read priors file `dangling.toml`: it is a symbolic link to nowhere.toml, which does not exist",
+        ),
+    ] {
+        let out = cargo_bin_cmd!("agi-timelines")
+            .args(args)
+            .current_dir(d)
+            .timeout(LIMIT)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(words), "{args:?}: {stderr}");
+    }
+    assert!(!d.join("out").exists());
+}
+
 /// A device that reports a length of 0 but never ends is read only up to the limit.
 #[cfg(unix)]
 #[test]
