@@ -7,7 +7,8 @@
 //! - on Linux, the staging folder and the output folder are swapped in one atomic
 //!   `renameat2(RENAME_EXCHANGE)` call, and the old set (now in the staging folder) is
 //!   deleted;
-//! - elsewhere (or on a file system without that call) each file is renamed into place
+//! - elsewhere (or on a file system without that call, or when the output folder is
+//!   the current folder, which must stay where it is) each file is renamed into place
 //!   (each rename is atomic, so no file is ever half written).
 //!
 //! So a run killed at any moment leaves the previous complete results or the new
@@ -341,9 +342,14 @@ pub fn write_set(dir: &Path, files: &[(&str, Vec<u8>)]) -> io::Result<()> {
         let _ = fs::remove_dir_all(&staging);
         return Err(e);
     }
+    // The current folder is renamed into place file by file: swapping it would leave
+    // this process (and the shell that started it) in a deleted folder.
+    let is_cwd = std::env::current_dir()
+        .and_then(|c| c.canonicalize())
+        .is_ok_and(|c| dir.canonicalize().is_ok_and(|d| d == c));
     let result = if !dir.exists() {
         fs::rename(&staging, dir)
-    } else if exchange(&staging, dir).is_ok() {
+    } else if !is_cwd && exchange(&staging, dir).is_ok() {
         // `staging` now holds the previous set
         fs::remove_dir_all(&staging)
     } else {

@@ -808,3 +808,50 @@ fn a_run_that_will_take_long_says_so_on_stderr() {
     assert!(rx.recv().unwrap().contains("interrupted"));
     assert!(!tmp.path().join("r").exists());
 }
+
+/// `-o .` (the current folder): results are renamed into place file by file, so the
+/// folder itself stays (a swap would leave the shell in a deleted folder); the lock
+/// goes beside it, not into it.
+#[cfg(unix)]
+#[test]
+fn the_current_folder_as_output_stays_in_place() {
+    use std::os::unix::fs::MetadataExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let here = tmp.path().join("here");
+    fs::create_dir(&here).unwrap();
+    let inode = fs::metadata(&here).unwrap().ino();
+    ok(&run_in(
+        &here,
+        &[
+            "run",
+            "-n",
+            "1000",
+            "--seed",
+            "1",
+            "-o",
+            ".",
+            "-q",
+            "--sensitivity",
+        ],
+    ));
+    ok(&run_in(
+        &here,
+        &["run", "-n", "1000", "--seed", "2", "-o", ".", "-q"],
+    ));
+    assert_eq!(
+        fs::metadata(&here).unwrap().ino(),
+        inode,
+        "the folder was replaced"
+    );
+    assert!(read(here.join("summary.csv")).contains("seed,2,"));
+    assert!(
+        !here.join("sensitivity.csv").exists(),
+        "the earlier set went whole"
+    );
+    let mut names: Vec<String> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["here"], "no lock or staging folder left");
+}
