@@ -5,7 +5,7 @@
 //! and `--quiet` is off; it advances per chunk, from another thread, so it costs the
 //! workers nothing measurable. A run that will take more than a minute says so once
 //! on stderr, terminal or not (unless `--quiet`): after its first second it divides
-//! the trajectories left by the rate measured so far. The first Ctrl-C stops the run
+//! its trajectories by the rate measured so far. The first Ctrl-C stops the run
 //! at the next chunk (within milliseconds) without writing anything; a second exits
 //! at once.
 
