@@ -387,15 +387,24 @@ pub fn simulate(model: &Model, spec: &RunSpec, monitor: &dyn Monitor) -> Option<
     Some(total)
 }
 
-/// Run on a dedicated pool of `threads` threads (0 = all cores).
+/// Run on a dedicated pool of `threads` threads (0 = all cores), or fewer when the
+/// shard has fewer chunks than that (a thread with no chunk to run would only cost its
+/// start-up and a tally).
 pub fn simulate_with_threads(
     model: &Model,
     spec: &RunSpec,
     threads: usize,
     monitor: &dyn Monitor,
 ) -> Result<Option<Tally>, rayon::ThreadPoolBuildError> {
+    let threads = if threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        threads
+    };
+    let chunks = spec.shard.chunks(chunk_count(spec.trajectories));
+    let useful = usize::try_from(chunks.end - chunks.start).unwrap_or(usize::MAX);
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
+        .num_threads(threads.min(useful).max(1))
         .build()?;
     Ok(pool.install(|| simulate(model, spec, monitor)))
 }
@@ -491,6 +500,34 @@ mod tests {
         assert!(out.is_none());
         // Each thread may finish the chunk it was running when the flag went up.
         assert!(monitor.0.load(Ordering::SeqCst) <= 4 + 2);
+    }
+
+    /// A pool never has more threads than the shard has chunks: a run of one chunk
+    /// asked for 64 threads runs on one.
+    #[test]
+    fn no_more_threads_than_chunks() {
+        struct PoolSize(AtomicU64);
+        impl Monitor for PoolSize {
+            fn advance(&self, _n: u64) {
+                self.0
+                    .fetch_max(rayon::current_num_threads() as u64, Ordering::SeqCst);
+            }
+        }
+        let model = crate::scenarios::SHIPPED[0].model().unwrap();
+        let grid = Grid::new(model.start, model.horizon, crate::tally::BinWidth::Years(1)).unwrap();
+        for (n, threads, expected) in [
+            (1000, 64, 1),
+            (3 * CHUNK_SIZE, 64, 3),
+            (3 * CHUNK_SIZE, 2, 2),
+        ] {
+            let spec = RunSpec::new(&model, 1, n, grid);
+            let monitor = PoolSize(AtomicU64::new(0));
+            let tally = simulate_with_threads(&model, &spec, threads, &monitor)
+                .unwrap()
+                .unwrap();
+            assert_eq!(tally.drawn(), n);
+            assert_eq!(monitor.0.load(Ordering::SeqCst), expected, "{n} {threads}");
+        }
     }
 
     #[test]

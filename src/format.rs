@@ -15,6 +15,16 @@ fn trim_decimals(s: String) -> String {
     }
 }
 
+/// `x` to `decimals` decimals, never `-0.00`: a value that rounds to zero prints
+/// unsigned (`-0.00004` to 4 decimals is `0.0000`).
+pub fn fmt_fixed(x: f64, decimals: usize) -> String {
+    let s = format!("{x:.decimals$}");
+    match s.strip_prefix('-') {
+        Some(rest) if rest.bytes().all(|b| b == b'0' || b == b'.') => rest.to_string(),
+        _ => s,
+    }
+}
+
 /// A number to `sig` significant digits, never in exponent form.
 pub fn fmt_sig(x: f64, sig: i32) -> String {
     if x == 0.0 || !x.is_finite() {
@@ -37,7 +47,7 @@ pub fn fmt_prob(count: u64, total: u64) -> String {
 /// A year estimate to two decimals, or `>H` (the horizon) when it lies beyond it.
 pub fn fmt_year_or_beyond(x: Option<f64>, horizon: f64) -> String {
     match x {
-        Some(y) => format!("{y:.2}"),
+        Some(y) => fmt_fixed(y, 2),
         None => format!(">{}", fmt_year(horizon)),
     }
 }
@@ -75,5 +85,10 @@ mod tests {
         assert_eq!(fmt_prob(3, 3), "1");
         assert_eq!(fmt_count(1_234_567), "1,234,567");
         assert_eq!(fmt_year_or_beyond(None, 2100.0), ">2100");
+        assert_eq!(fmt_year_or_beyond(Some(-0.001), 2100.0), "0.00");
+        assert_eq!(fmt_fixed(-0.00004, 4), "0.0000");
+        assert_eq!(fmt_fixed(-0.0, 2), "0.00");
+        assert_eq!(fmt_fixed(-0.00005, 4), "-0.0001");
+        assert_eq!(fmt_fixed(-12.5, 1), "-12.5");
     }
 }

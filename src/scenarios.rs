@@ -87,6 +87,20 @@ pub fn load(arg: Option<&OsStr>) -> Result<Loaded, LoadError> {
         });
     }
     let path = PathBuf::from(arg);
+    if std::fs::symlink_metadata(&path).is_ok()
+        && let Err(e) = std::fs::metadata(&path)
+    {
+        // a link that loops or points nowhere
+        let shown = path.display();
+        return Err(LoadError::NotFound(if crate::output::is_loop(&e) {
+            format!("cannot read priors file `{shown}`: it is a symbolic link that loops")
+        } else {
+            format!(
+                "cannot read priors file `{shown}`: it is a symbolic link to {}, which does not exist",
+                std::fs::read_link(&path).map_or_else(|_| "?".into(), |t| t.display().to_string())
+            )
+        }));
+    }
     if !path.exists() {
         let shown = path.display().to_string();
         return Err(LoadError::NotFound(if looks_like_path(&shown) {

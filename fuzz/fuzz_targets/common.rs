@@ -2,12 +2,22 @@
 
 use agi_timelines::model::Model;
 use agi_timelines::priors::PriorsError;
+use agi_timelines::tally::{BinWidth, Grid, TallySize};
 use agi_timelines::trajectory::Trajectory;
 use rand::SeedableRng;
 
-/// An error must be located inside the text and render without panicking.
+/// An error must be located inside the text and render without panicking; at most
+/// `MAX_SHOWN` problems are listed, in file order, the rest counted.
 pub fn check_error(e: &PriorsError, text_lines: usize) {
     assert!(!e.diagnostics.is_empty(), "an error with no diagnostic");
+    assert!(e.diagnostics.len() <= agi_timelines::priors::MAX_SHOWN);
+    assert!(e.more == 0 || e.diagnostics.len() == agi_timelines::priors::MAX_SHOWN);
+    assert!(
+        e.diagnostics
+            .windows(2)
+            .all(|w| (w[0].line, w[0].column) <= (w[1].line, w[1].column)),
+        "problems out of file order"
+    );
     for d in &e.diagnostics {
         assert!(d.line >= 1 && d.column >= 1, "{d:?}");
         assert!(d.line <= text_lines.max(1), "line beyond the text: {d:?}");
@@ -17,10 +27,17 @@ pub fn check_error(e: &PriorsError, text_lines: usize) {
     assert!(!shown.contains("panicked"));
 }
 
-/// A model that validated must be usable: every input's CDF and quantiles are
-/// numbers, and a few trajectories arrive inside [start, horizon] or not at all.
+/// A model that validated must be usable: it runs with the default flags (its grids
+/// and tallies within their limits), every input's CDF and quantiles are numbers, and a
+/// few trajectories arrive inside [start, horizon] or not at all.
 pub fn check_model(m: &Model) {
     assert!(m.start.is_finite() && m.horizon.is_finite() && m.horizon > m.start);
+    let grid = Grid::new(m.start, m.horizon, BinWidth::Years(1))
+        .expect("a model that validates has a yearly grid");
+    let size = TallySize::new(m, &grid, false);
+    size.check().expect("a model that validates fits the tally limit");
+    size.check_trajectories(1_000_000)
+        .expect("a model that validates counts a default run");
     for input in &m.inputs {
         let d = &input.dist;
         for p in [0.0, 0.05, 0.5, 0.95, 1.0] {

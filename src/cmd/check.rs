@@ -43,9 +43,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         });
         match tried {
             Ok((l, trial)) => {
-                for w in &l.model.warnings {
-                    eprintln!("{s}: warning: {w}");
-                }
+                super::print_warnings(&format!("{s}: warning: "), &l.model.warnings);
                 if !args.quiet {
                     let m = &l.model;
                     let n = |k: usize, one: &str, many: &str| {

@@ -10,9 +10,13 @@ use super::{BadInput, write_stdout};
 use crate::engine::RunSpec;
 use crate::output;
 use crate::report::CompareReport;
-use crate::tally::Grid;
+use crate::tally::{Grid, MAX_TALLY_BYTES, TallySize};
 use std::path::PathBuf;
 use std::time::Instant;
+
+/// Most memory the tallies of all compared scenarios may take together (each is kept
+/// until the last scenario has run).
+const MAX_KEPT_BYTES: u64 = 8 * MAX_TALLY_BYTES;
 
 #[derive(clap::Args, Debug)]
 #[command(
@@ -72,9 +76,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             ))
             .into());
         }
-        for w in &a.model.warnings {
-            eprintln!("{}: warning: {w}", a.model.name);
-        }
+        super::print_warnings(&format!("{}: warning: ", a.model.name), &a.model.warnings);
     }
     if let Some(Years(years)) = &args.signposts {
         for l in &loaded {
@@ -86,6 +88,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .map(|l| Grid::new(l.model.start, l.model.horizon, args.sim.bin_width))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| BadInput(e.0))?;
+    // Each scenario's tally is kept until all have run.
+    let mut kept = 0;
+    for (l, grid) in loaded.iter().zip(&grids) {
+        let size = TallySize::new(&l.model, grid, false)
+            .with_signposts(args.signposts.as_ref().map_or(0, |y| y.0.len()));
+        size.check()
+            .and_then(|()| size.check_trajectories(args.sim.trajectories))
+            .map_err(|e| BadInput(format!("{}: {e}", l.model.name)))?;
+        kept += size.bytes();
+    }
+    if kept > MAX_KEPT_BYTES {
+        return Err(BadInput(format!(
+            "comparing {} scenarios keeps all their tallies, {} MiB in all; the limit is {} MiB: compare fewer scenarios at once, or use nearer horizons or wider bins",
+            loaded.len(),
+            kept.div_ceil(1 << 20),
+            MAX_KEPT_BYTES >> 20
+        ))
+        .into());
+    }
     let cfg = args.sim.resolve(
         args.out.as_deref(),
         OutRules {

@@ -24,7 +24,8 @@ pub struct SimFlags {
     #[arg(long = "bin-width", value_name = "YEARS", default_value = "1", value_parser = parse_bin_width)]
     pub bin_width: BinWidth,
 
-    /// Worker threads (default: all cores). Results do not depend on it.
+    /// Worker threads (default: all cores; at most 4 per core, as the work is
+    /// CPU-bound and each thread keeps its own tallies). Results do not depend on it.
     #[arg(short = 'j', long = "threads")]
     pub threads: Option<usize>,
 
@@ -157,9 +158,10 @@ impl SimFlags {
             Some(p) => Out::Dir(p.to_path_buf()),
             None => Out::Dir(rules.default),
         };
-        if let Out::Dir(dir) = &out {
-            prepare_dir(dir)?;
-        }
+        let out = match out {
+            Out::Dir(dir) => Out::Dir(prepare_dir(&dir)?),
+            Out::Stdout => Out::Stdout,
+        };
         let (seed, seed_picked) = match self.seed {
             Some(s) => (s, false),
             None => (rand::random::<u64>(), true),
@@ -182,18 +184,31 @@ impl SimFlags {
     }
 }
 
-/// Check that `dir` can receive results (see [`output::prepare_dir`]), as bad input.
-pub fn prepare_dir(dir: &Path) -> Result<(), BadInput> {
+/// Check that `dir` can receive results (see [`output::prepare_dir`]), as bad input,
+/// and return the folder to write (the target of a symbolic link).
+pub fn prepare_dir(dir: &Path) -> Result<PathBuf, BadInput> {
     output::prepare_dir(dir)
         .map_err(|e| BadInput(format!("cannot write results to {}: {e}", dir.display())))
 }
 
-/// The `-j/--threads` value: at least 1; default all cores.
+/// Most worker threads per available core. The work is CPU-bound, so more threads
+/// than cores only add start-up, switching and a tally each; a few per core are allowed
+/// for machines whose core count is reported low.
+pub const MAX_THREADS_PER_CORE: usize = 4;
+
+/// The `-j/--threads` value: 1 to [`MAX_THREADS_PER_CORE`] per available core; default
+/// all cores.
 pub fn threads(requested: Option<usize>) -> Result<usize, BadInput> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let max = MAX_THREADS_PER_CORE * cores;
     match requested {
         Some(0) => Err(BadInput("--threads must be at least 1".into())),
+        Some(t) if t > max => Err(BadInput(format!(
+            "--threads {t} is more than {MAX_THREADS_PER_CORE} per core ({max} here, with {cores} {}): the work is CPU-bound, so threads beyond the cores only add overhead; use at most {max}",
+            if cores == 1 { "core" } else { "cores" }
+        ))),
         Some(t) => Ok(t),
-        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+        None => Ok(cores),
     }
 }
 

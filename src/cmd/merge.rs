@@ -1,6 +1,7 @@
 //! `agi-timelines merge DIR...`: combine the shards of a run split across machines
 //! (the format and the checks are in [`crate::shard`]).
 
+use super::BadInput;
 use super::flags::prepare_dir;
 use crate::report::{RunContext, RunReport};
 use crate::shard::{ShardFile, merge};
@@ -30,17 +31,30 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let shards = args
-        .shards
-        .iter()
-        .map(|p| ShardFile::read(p).map(|s| (p.clone(), s)))
-        .collect::<Result<Vec<_>, _>>()?;
-    let merged = merge(&shards)?;
+    let merged = merge(&args.shards)?;
     let out_dir = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&merged.loaded.model.name));
-    prepare_dir(&out_dir)?;
+    let out_dir = prepare_dir(&out_dir)?;
+    // Writing into a shard's own folder would replace its tally.json with the merged
+    // results: refuse, whichever path names it.
+    if let Ok(out) = out_dir.canonicalize() {
+        for p in &args.shards {
+            let folder = match ShardFile::file_of(p).parent() {
+                Some(f) if !f.as_os_str().is_empty() => f.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            if folder.canonicalize().is_ok_and(|f| f == out) {
+                return Err(BadInput(format!(
+                    "the output folder {} holds the shard {}; merge into another folder, or the shard's tally would be replaced",
+                    out_dir.display(),
+                    p.display()
+                ))
+                .into());
+            }
+        }
+    }
     super::run::check_kept(&merged.loaded, &merged.tally, args.quiet)?;
     let report = RunReport::new(
         &merged.loaded,

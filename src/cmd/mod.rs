@@ -81,6 +81,7 @@ pub fn main() -> ExitCode {
         Command::Hindcast(a) => hindcast::run(a),
         Command::Scenarios(a) => scenarios::run(a),
     };
+    crate::output::release_locks();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -102,6 +103,19 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         2
     } else {
         1
+    }
+}
+
+/// Print a model's warnings on stderr, each after `prefix` (`warning: `, or with the
+/// scenario or file before it): the first [`crate::priors::MAX_SHOWN`], then how many
+/// more.
+pub fn print_warnings(prefix: &str, warnings: &[String]) {
+    let shown = crate::priors::MAX_SHOWN;
+    for w in warnings.iter().take(shown) {
+        eprintln!("{prefix}{w}");
+    }
+    if warnings.len() > shown {
+        eprintln!("{prefix}... and {} more", warnings.len() - shown);
     }
 }
 

@@ -2,15 +2,14 @@
 
 use super::flags::{Out, OutRules, SimFlags, Years, check_signposts, parse_shard, parse_years};
 use super::{BadInput, write_stdout};
-use crate::engine::{self, RunSpec, Shard};
+use crate::engine::{self, CHUNK_SIZE, RunSpec, Shard, chunk_count};
 use crate::format::fmt_count;
 use crate::output;
 use crate::report::evidence::{FEW_KEPT, trial_refusal};
 use crate::report::{RunContext, RunReport, histogram_csv};
 use crate::scenarios::Loaded;
 use crate::shard::ShardFile;
-use crate::tally::Grid;
-use crate::tally::Tally;
+use crate::tally::{Grid, Tally, TallySize};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -60,13 +59,33 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut loaded = crate::scenarios::load(args.scenario.as_deref())?;
     args.sim.evidence.apply(&mut loaded.model)?;
     let model = &loaded.model;
-    for w in &model.warnings {
-        eprintln!("warning: {w}");
-    }
+    super::print_warnings("warning: ", &model.warnings);
     let grid =
         Grid::new(model.start, model.horizon, args.sim.bin_width).map_err(|e| BadInput(e.0))?;
     if let Some(Years(years)) = &args.signposts {
         check_signposts(years, model)?;
+    }
+    let size = TallySize::new(model, &grid, args.sensitivity)
+        .with_signposts(args.signposts.as_ref().map_or(0, |y| y.0.len()));
+    size.check()
+        .and_then(|()| size.check_trajectories(args.sim.trajectories))
+        .map_err(|e| BadInput(e.0))?;
+    if let Some(s) = args.shard {
+        // A shard with no chunk would compute nothing; a count beyond the chunks is a
+        // mistake (and would make the merge list millions of missing shards).
+        let chunks = chunk_count(args.sim.trajectories);
+        if s.count > chunks {
+            return Err(BadInput(format!(
+                "--shard {}/{}: a run of {} trajectories is {chunks} {} of {} trajectories, so it splits into at most {chunks} {}",
+                s.index,
+                s.count,
+                fmt_count(args.sim.trajectories),
+                if chunks == 1 { "chunk" } else { "chunks" },
+                fmt_count(CHUNK_SIZE),
+                if chunks == 1 { "shard" } else { "shards" }
+            ))
+            .into());
+        }
     }
     let stdout_refused = if args.shard.is_some() {
         Some("--shard writes tally.json and needs an output folder, not `-o -`")

@@ -2,10 +2,13 @@
 //! together, into the model's Gaussian copula.
 
 use super::builder::Builder;
-use super::diagnostics::{Collector, suggest};
+use super::diagnostics::Collector;
 use super::toml::{TableReader, array, number, string, table, type_name};
-use crate::copula::{Copula, cholesky, nearest_valid, pearson_from_spearman};
+use crate::copula::{
+    Copula, Diagnosis, MAX_CORRELATED, cholesky, nearest_valid, pearson_from_spearman,
+};
 use crate::model::InputId;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use toml::Spanned;
 use toml::de::DeValue;
@@ -32,10 +35,20 @@ pub(super) fn correlations_block(
     };
     let names: Vec<String> = b.inputs.iter().map(|(_, i)| i.name.clone()).collect();
     let ids: Vec<InputId> = b.inputs.iter().map(|(id, _)| id).collect();
-    // Positions in the list of inputs of the correlated ones, in matrix order.
+    // Lookups by hash, so that thousands of correlations stay linear.
+    let by_name: HashMap<&str, usize> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect();
+    // Positions in the list of inputs of the correlated ones, in matrix order, and
+    // each one's member number.
     let mut members: Vec<usize> = Vec::new();
+    let mut member_of: HashMap<usize, usize> = HashMap::new();
     // (member a, member b, rank, span of rank, display)
     let mut pairs: Vec<(usize, usize, f64, Range<usize>, String)> = Vec::new();
+    let mut seen_pairs: HashSet<(usize, usize)> = HashSet::new();
+    let mut too_many = false;
     let mut ok = true;
     for (n, entry) in arr.iter().enumerate() {
         let key = format!("correlations[{n}]");
@@ -66,7 +79,7 @@ pub(super) fn correlations_block(
                                 ok = false;
                                 continue;
                             };
-                            match names.iter().position(|x| x == name) {
+                            match by_name.get(name).copied() {
                                 Some(i) if b.inputs.get(ids[i]).dist.is_fixed() => {
                                     cx.error(item.span(), &bkey, format!(
                                         "`{name}` is a fixed value; a correlation with it has no effect (give it a distribution, or remove the correlation)"
@@ -75,9 +88,9 @@ pub(super) fn correlations_block(
                                 }
                                 Some(i) => idx.push(i),
                                 None => {
+                                    let hint = cx.suggest(name, names.iter().map(|s| s.as_str()));
                                     cx.error(item.span(), &bkey, format!(
-                                        "`{name}` is not an input of this scenario{}; inputs are named like drivers.compute.rate, bottlenecks.data_wall.onset, threshold",
-                                        suggest(name, names.iter().map(|s| s.as_str()))
+                                        "`{name}` is not an input of this scenario{hint}; inputs are named like drivers.compute.rate, bottlenecks.data_wall.onset, threshold"
                                     ));
                                     ok = false;
                                 }
@@ -123,18 +136,33 @@ pub(super) fn correlations_block(
                     ok = false;
                     continue;
                 }
-                let mut m = |x: usize| match members.iter().position(|&y| y == x) {
-                    Some(p) => p,
-                    None => {
+                let new = [*i, *j]
+                    .iter()
+                    .filter(|x| !member_of.contains_key(x))
+                    .count();
+                if members.len() + new > MAX_CORRELATED {
+                    if !too_many {
+                        cx.error(
+                            between.map_or(entry.span(), |bv| bv.span()),
+                            &format!("{key}.between"),
+                            format!(
+                                "at most {MAX_CORRELATED} inputs may be correlated, and this correlation adds input number {}; correlate fewer inputs",
+                                members.len() + new
+                            ),
+                        );
+                        too_many = true;
+                    }
+                    ok = false;
+                    continue;
+                }
+                let mut m = |x: usize| {
+                    *member_of.entry(x).or_insert_with(|| {
                         members.push(x);
                         members.len() - 1
-                    }
+                    })
                 };
                 let (a, c) = (m(*i), m(*j));
-                if pairs
-                    .iter()
-                    .any(|p| (p.0 == a && p.1 == c) || (p.0 == c && p.1 == a))
-                {
+                if !seen_pairs.insert((a.min(c), a.max(c))) {
                     cx.error(
                         span,
                         &key,
@@ -175,12 +203,13 @@ pub(super) fn correlations_block(
     let Some(chol) = cholesky(&a, k) else {
         let simple: Vec<(usize, usize, f64)> = pairs.iter().map(|p| (p.0, p.1, p.2)).collect();
         match nearest_valid(&simple, k) {
-            Some((p, v)) => cx.error(pairs[p].3.clone(), &format!("correlations[{p}].rank"), format!(
+            Diagnosis::Fix { pair: p, rank: v } => cx.error(pairs[p].3.clone(), &format!("correlations[{p}].rank"), format!(
                 "these rank correlations are impossible together (the correlation matrix is not positive definite); \
                  the smallest fix is this pair ({}): rank = {v} instead of {}",
                 pairs[p].4, pairs[p].2
             )),
-            None => cx.error(pairs[0].3.clone(), "correlations", "these rank correlations are impossible together (the correlation matrix is not positive definite), and no single pair can fix it: reduce several of them"),
+            Diagnosis::NoSinglePair { all: true, .. } => cx.error(pairs[0].3.clone(), "correlations", "these rank correlations are impossible together (the correlation matrix is not positive definite), and no single pair can fix it: reduce several of them"),
+            Diagnosis::NoSinglePair { checked, all: false } => cx.error(pairs[0].3.clone(), "correlations", format!("these rank correlations are impossible together (the correlation matrix is not positive definite), and none of the {checked} pairs nearest to a fix can fix it alone: reduce several of them")),
         }
         return None;
     };

@@ -12,9 +12,9 @@
 
 use super::diagnostics::Collector;
 use super::distribution::{DIST_HELP, distribution};
-use super::scenario::resolve_driver;
+use super::scenario::{DriverNames, resolve_driver};
 use super::toml::{TableReader, number, string, table};
-use crate::model::{Driver, Evidence, Location, MAX_EVIDENCE_YEARS, MAX_OBSERVATIONS, Observation};
+use crate::model::{Evidence, Location, MAX_EVIDENCE_YEARS, MAX_OBSERVATIONS, Observation};
 use std::ops::Range;
 use toml::Spanned;
 use toml::de::DeValue;
@@ -50,7 +50,7 @@ impl Years {
 pub(super) fn evidence(
     cx: &mut Collector,
     v: &Spanned<DeValue>,
-    drivers: &[Driver],
+    drivers: &DriverNames,
     start: f64,
     horizon: f64,
 ) -> Option<Evidence> {
@@ -135,7 +135,7 @@ fn observation(
     cx: &mut Collector,
     entry: &Spanned<DeValue>,
     i: usize,
-    drivers: &[Driver],
+    drivers: &DriverNames,
     in_years: &Years,
 ) -> Option<Observation> {
     let key = format!("evidence.observe[{i}]");

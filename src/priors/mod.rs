@@ -25,9 +25,9 @@ mod scenario;
 mod source;
 mod toml;
 
-pub use diagnostics::{Diagnostic, PriorsError, suggest};
+pub use diagnostics::{Diagnostic, MAX_SHOWN, PriorsError, suggest};
 pub use distribution::FAMILIES;
-pub use source::{load_model, load_model_with_text, parse_model_bytes};
+pub use source::{load_model, load_model_with_text, open_to_read, parse_model_bytes};
 
 use crate::model::Model;
 use diagnostics::{Collector, syntax_hint};
@@ -36,17 +36,18 @@ use diagnostics::{Collector, syntax_hint};
 pub const DEFAULT_START: f64 = 2023.2;
 /// Default horizon.
 pub const DEFAULT_HORIZON: f64 = 2100.0;
-/// Longest run span supported (years); keeps histograms bounded.
-pub const MAX_SPAN_YEARS: f64 = 10_000.0;
+/// Longest run span supported (years): keeps every tally a few megabytes (attribution
+/// keeps a 1/20-year grid per combination of bottlenecks).
+pub const MAX_SPAN_YEARS: f64 = 1_000.0;
+/// Shortest run span supported (years): a day, so that `start` and `horizon` differ
+/// as every output prints them (years to 6 decimals).
+pub const MIN_SPAN_YEARS: f64 = 1.0 / 365.0;
 /// Priors files larger than this are refused before parsing.
 pub const MAX_FILE_BYTES: usize = 1 << 20;
 
 /// Parse and validate priors text. `file` is only used in messages.
 pub fn parse_model(file: &str, text: &str) -> Result<Model, PriorsError> {
-    let mut cx = Collector {
-        text,
-        diags: Vec::new(),
-    };
+    let mut cx = Collector::new(text);
     if text.len() > MAX_FILE_BYTES {
         cx.error(
             0..0,
@@ -159,7 +160,7 @@ mod tests {
     fn integers_of_any_length_read_like_floats_and_minus_zero_is_zero() {
         let m = parse_model(
             "t.toml",
-            "start = -0\nthreshold = 99999999999999999999\n[drivers.c]\nrate = 1\n",
+            "start = -0\nhorizon = 40\nthreshold = 99999999999999999999\n[drivers.c]\nrate = 1\n",
         )
         .unwrap();
         assert!(m.start == 0.0 && m.start.is_sign_positive());
@@ -226,6 +227,53 @@ mod tests {
         assert_eq!((d.line, d.column), (2, 7), "{d:?}");
         let e = parse_model_bytes("t.toml", vec![0xFF, 0xFE, b't', 0]).unwrap_err();
         assert!(e.diagnostics[0].message.contains("UTF-16"));
+    }
+
+    /// Many problems: the first MAX_SHOWN in file order, each located as a naive
+    /// count of newlines and characters would, and a count of the rest.
+    #[test]
+    fn many_problems_show_the_first_ones_located_and_count_the_rest() {
+        let mut text = String::from("threshold = 5\r\n# \u{e9}\u{e9}\n[drivers.c]\nrate = 1\n");
+        for i in 0..200 {
+            // keys after multibyte characters, on lines of varying length
+            text.push_str(&format!("{}k{i} = 1 # \u{e9}\n", "  ".repeat(i % 3)));
+        }
+        let e = parse_model("t.toml", &text).unwrap_err();
+        assert_eq!(e.diagnostics.len(), diagnostics::MAX_SHOWN);
+        assert_eq!(e.more, 200 - diagnostics::MAX_SHOWN);
+        for (i, d) in e.diagnostics.iter().enumerate() {
+            assert_eq!(d.key, format!("drivers.c.k{i}"));
+            let at = text.find(&format!("k{i} =")).unwrap();
+            let line = text[..at].matches('\n').count() + 1;
+            let line_start = text[..at].rfind('\n').map_or(0, |p| p + 1);
+            let column = text[line_start..at].chars().count() + 1;
+            assert_eq!((d.line, d.column), (line, column), "{d:?}");
+        }
+        let shown = e.to_string();
+        assert!(
+            shown.ends_with(
+                "t.toml: ... and 150 more problems (the first 50 are shown; fix these first)"
+            ),
+            "{shown}"
+        );
+        assert_eq!(shown.lines().count(), 3 * diagnostics::MAX_SHOWN + 1);
+    }
+
+    /// A name of a hundred thousand characters is not echoed whole.
+    #[test]
+    fn a_huge_name_is_shown_elided() {
+        let name = "x".repeat(100_000);
+        let e = parse_model(
+            "t.toml",
+            &format!("threshold = 5\n[drivers.c]\nrate = 1\n{name} = 1\n"),
+        )
+        .unwrap_err();
+        let shown = e.to_string();
+        assert!(shown.len() < 3_000, "{} bytes", shown.len());
+        assert!(
+            shown.contains("allowed keys: rate, cap, after_cap"),
+            "{shown}"
+        );
     }
 
     #[test]

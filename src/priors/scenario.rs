@@ -3,14 +3,15 @@
 
 use super::builder::Builder;
 use super::correlations::correlations_block;
-use super::diagnostics::{Collector, suggest};
+use super::diagnostics::{Collector, list_names};
 use super::distribution::{DIST_HELP, distribution};
 use super::evidence::evidence;
 use super::toml::{TableReader, join, number, string, table};
-use super::{DEFAULT_HORIZON, DEFAULT_START, MAX_SPAN_YEARS};
+use super::{DEFAULT_HORIZON, DEFAULT_START, MAX_SPAN_YEARS, MIN_SPAN_YEARS};
 use crate::model::{
     Bottleneck, Driver, InputId, Inputs, MAX_BOTTLENECKS, MAX_DRIVERS, Milestone, Model, Onset,
 };
+use std::collections::HashMap;
 use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
@@ -36,21 +37,20 @@ pub(super) const BOTTLENECK_KEYS: &[&str] = &["probability", "onset", "duration"
 /// drivers (with a "did you mean").
 pub(super) fn resolve_driver(
     cx: &mut Collector,
-    drivers: &[Driver],
+    drivers: &DriverNames,
     name: &str,
     span: Range<usize>,
     key: &str,
 ) -> Option<usize> {
-    let found = drivers.iter().position(|d| d.name == name);
+    let found = drivers.index.get(name).copied();
     if found.is_none() {
-        let declared: Vec<&str> = drivers.iter().map(|d| d.name.as_str()).collect();
+        let hint = cx.suggest(name, drivers.names.iter().copied());
         cx.error(
             span,
             key,
             format!(
-                "`{name}` is not a declared driver{}; declared drivers: {}",
-                suggest(name, declared.iter().copied()),
-                declared.join(", ")
+                "`{name}` is not a declared driver{hint}; declared drivers: {}",
+                list_names(drivers.names.iter().copied(), 20)
             ),
         );
     }
@@ -142,6 +142,14 @@ pub(super) fn build_model(
                 span,
                 key,
                 format!("horizon ({h_text}) must be after start ({s})"),
+            );
+        } else if h - s < MIN_SPAN_YEARS {
+            cx.error(
+                span,
+                key,
+                format!(
+                    "horizon ({h_text}) is less than a day after start ({s}); it must be at least a day (1/365 year) after it"
+                ),
             );
         } else if h - s > MAX_SPAN_YEARS {
             cx.error(
@@ -237,6 +245,7 @@ pub(super) fn build_model(
     // Bottlenecks.
     let mut bottlenecks = Vec::new();
     let mut bottlenecks_ok = true;
+    let driver_names = DriverNames::new(&drivers);
     if let Some(v) = top.get("bottlenecks") {
         if let Some(t) = table(
             cx,
@@ -272,7 +281,7 @@ pub(super) fn build_model(
                     &bname,
                     bv,
                     &key,
-                    &drivers,
+                    &driver_names,
                     horizon.as_ref().map(|h| h.0),
                 ) {
                     Some(bn) => bottlenecks.push(bn),
@@ -286,7 +295,7 @@ pub(super) fn build_model(
 
     let correlations = top.get("correlations");
     let evidence = match (top.get("evidence"), start, &horizon) {
-        (Some(v), Some(s), Some((h, _))) if drivers_ok => evidence(cx, v, &drivers, s, *h),
+        (Some(v), Some(s), Some((h, _))) if drivers_ok => evidence(cx, v, &driver_names, s, *h),
         _ => None,
     };
 
@@ -389,13 +398,32 @@ pub(super) fn driver(
     })
 }
 
+/// The declared drivers' names, in order and by name (lookups by hash, so thousands of
+/// references to thousands of drivers stay linear).
+pub(super) struct DriverNames<'a> {
+    names: Vec<&'a str>,
+    index: HashMap<&'a str, usize>,
+}
+
+impl<'a> DriverNames<'a> {
+    pub(super) fn new(drivers: &'a [Driver]) -> Self {
+        let names: Vec<&str> = drivers.iter().map(|d| d.name.as_str()).collect();
+        let mut index = HashMap::new();
+        for (i, n) in names.iter().enumerate() {
+            // the first of a name (a duplicate is a TOML error already)
+            index.entry(*n).or_insert(i);
+        }
+        DriverNames { names, index }
+    }
+}
+
 pub(super) fn bottleneck(
     cx: &mut Collector,
     b: &mut Builder,
     name: &str,
     v: &Spanned<DeValue>,
     key: &str,
-    drivers: &[Driver],
+    drivers: &DriverNames,
     horizon: Option<f64>,
 ) -> Option<Bottleneck> {
     let t = table(

@@ -14,17 +14,7 @@ pub fn load_model(path: &std::path::Path) -> Result<Model, PriorsError> {
 /// was validated (for the manifest: a second read could see a different file).
 pub fn load_model_with_text(path: &std::path::Path) -> Result<(Model, String), PriorsError> {
     let file = path.display().to_string();
-    let whole = |message: String| PriorsError {
-        file: file.clone(),
-        diagnostics: vec![Diagnostic {
-            line: 1,
-            column: 1,
-            key: String::new(),
-            message,
-            source_line: String::new(),
-            caret: 0,
-        }],
-    };
+    let whole = |message: String| PriorsError::whole_file(&file, message);
     let meta = std::fs::metadata(path).map_err(|e| whole(format!("cannot read the file: {e}")))?;
     if meta.is_dir() {
         return Err(whole("this is a folder, not a priors file".into()));
@@ -38,7 +28,7 @@ pub fn load_model_with_text(path: &std::path::Path) -> Result<(Model, String), P
     // Read at most one byte past the limit: a device such as /dev/zero reports a
     // length of 0 and would otherwise be read until memory runs out.
     let mut bytes = Vec::new();
-    std::fs::File::open(path)
+    open_to_read(path)
         .and_then(|f| {
             use std::io::Read;
             f.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes)
@@ -52,6 +42,34 @@ pub fn load_model_with_text(path: &std::path::Path) -> Result<(Model, String), P
     let model = parse_model_bytes(&file, bytes.clone())?;
     let text = String::from_utf8(bytes).expect("parse_model_bytes checked UTF-8");
     Ok((model, text))
+}
+
+/// Open a file to read it without waiting for a writer: a named pipe that no process
+/// writes to would block `open` forever; opened non-blocking, it reads as empty.
+pub fn open_to_read(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        use std::os::unix::fs::OpenOptionsExt;
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)?;
+        // Reads block again once open (a pipe being written is read to its end).
+        // SAFETY: F_GETFL and F_SETFL on a descriptor this function owns.
+        unsafe {
+            let fd = f.as_raw_fd();
+            let flags = libc::fcntl(fd, libc::F_GETFL);
+            if flags >= 0 {
+                libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
+            }
+        }
+        Ok(f)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        std::fs::File::open(path)
+    }
 }
 
 /// Validate the bytes of a priors file: UTF-8 is checked (and a bad byte located)
@@ -85,6 +103,7 @@ pub fn parse_model_bytes(file: &str, bytes: Vec<u8>) -> Result<Model, PriorsErro
                 source_line: String::new(),
                 caret: 0,
             }],
+            more: 0,
         }
     })?;
     parse_model(&file, &text)

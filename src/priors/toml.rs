@@ -100,13 +100,31 @@ pub(super) fn number(cx: &mut Collector, v: &Spanned<DeValue>, key: &str) -> Opt
                 .trim_start_matches("0b")
                 .to_string();
             // Decimal integers of any length read like floats (so `1000...0` with 400
-            // digits overflows with the same message as `1e400`); -0 is 0.
+            // digits overflows with the same message as `1e400`); -0 is 0. Hexadecimal,
+            // octal and binary integers spell exact bits: TOML allows 64-bit ones.
             let parsed = if i.radix() == 10 {
                 digits.parse::<f64>().ok()
             } else {
-                u128::from_str_radix(&digits, i.radix())
-                    .ok()
-                    .map(|n| n as f64)
+                match i64::from_str_radix(&digits, i.radix()) {
+                    Ok(n) => Some(n as f64),
+                    Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => {
+                        cx.error(
+                            v.span(),
+                            key,
+                            format!(
+                                "`{}{}` does not fit a 64-bit integer (TOML's limit for hexadecimal, octal and binary integers is 0x7fffffffffffffff); write it as a decimal number",
+                                match i.radix() {
+                                    16 => "0x",
+                                    8 => "0o",
+                                    _ => "0b",
+                                },
+                                digits
+                            ),
+                        );
+                        return None;
+                    }
+                    Err(_) => None,
+                }
             };
             match parsed {
                 Some(x) if x.is_finite() => Some(if neg && x != 0.0 { -x } else { x }),

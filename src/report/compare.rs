@@ -247,7 +247,7 @@ impl<'a> CompareReport<'a> {
                 let v = c.summary.get(m);
                 let shown = match (m.starts_with("p_by"), v.and_then(|v| v.number())) {
                     (true, Some(p)) => format!("{:.1}%", p * 100.0),
-                    (false, Some(y)) => format!("{y:.1}"),
+                    (false, Some(y)) => crate::format::fmt_fixed(y, 1),
                     _ => v.map_or(String::new(), |v| v.csv()),
                 };
                 text.push_str(&format!("  {shown:>width$}"));

@@ -1,6 +1,6 @@
 //! `sensitivity.csv` and the tornado table on stdout.
 
-use crate::format::{fmt_opt_prob, fmt_sig, fmt_year_or_beyond};
+use crate::format::{fmt_fixed, fmt_opt_prob, fmt_sig, fmt_year_or_beyond};
 use crate::tally::SensitivityRow;
 
 /// `sensitivity.csv`.
@@ -30,11 +30,22 @@ pub fn sensitivity_csv(rows: &[SensitivityRow], horizon: f64) -> Vec<u8> {
             r.swing_is_lower_bound.to_string(),
             fmt_opt_prob(r.p_by_2030_if_low),
             fmt_opt_prob(r.p_by_2030_if_high),
-            format!("{:.4}", r.spearman),
+            fmt_fixed(r.spearman, 4),
         ])
         .expect("in-memory write");
     }
     w.into_inner().expect("in-memory write")
+}
+
+/// A rank correlation to two decimals with its sign (`+0.91`, `-0.22`), and `0.00`
+/// for one that rounds to zero.
+fn signed(x: f64) -> String {
+    let s = fmt_fixed(x, 2);
+    if s.starts_with('-') || s == "0.00" {
+        s
+    } else {
+        format!("+{s}")
+    }
 }
 
 /// The tornado table for stdout: the `top` rows.
@@ -60,12 +71,12 @@ pub fn sensitivity_text(rows: &[SensitivityRow], horizon: f64, top: usize) -> St
             r.swing_years
         );
         s.push_str(&format!(
-            "  {:<width$}  {:>10}  {:>9}  {:>7}  {:>+9.2}\n",
+            "  {:<width$}  {:>10}  {:>9}  {:>7}  {:>9}\n",
             r.input,
             fmt_year_or_beyond(r.median_if_low, horizon),
             fmt_year_or_beyond(r.median_if_high, horizon),
             swing,
-            r.spearman
+            signed(r.spearman)
         ));
     }
     if rows.len() > top {
@@ -75,4 +86,42 @@ pub fn sensitivity_text(rows: &[SensitivityRow], horizon: f64, top: usize) -> St
         ));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A rank correlation that rounds to zero prints `0.0000` (and `0.00` in the
+    /// table), never `-0.0000`.
+    #[test]
+    fn a_tiny_negative_rank_correlation_prints_unsigned() {
+        let row = |spearman: f64| SensitivityRow {
+            input: "threshold".into(),
+            low_value: 1.0,
+            high_value: 2.0,
+            median_if_low: Some(2030.0),
+            median_if_high: Some(2031.0),
+            swing_years: 1.0,
+            swing_is_lower_bound: false,
+            p_by_2030_if_low: Some(0.5),
+            p_by_2030_if_high: Some(0.4),
+            spearman,
+        };
+        let rows = [row(-0.00001), row(-0.25), row(0.5)];
+        let csv = String::from_utf8(sensitivity_csv(&rows, 2100.0)).unwrap();
+        let cells: Vec<&str> = csv
+            .lines()
+            .skip(1)
+            .map(|l| l.rsplit(',').next().unwrap())
+            .collect();
+        assert_eq!(cells, ["0.0000", "-0.2500", "0.5000"]);
+        let text = sensitivity_text(&rows, 2100.0, 3);
+        let last: Vec<&str> = text
+            .lines()
+            .skip(2)
+            .map(|l| l.split_whitespace().last().unwrap())
+            .collect();
+        assert_eq!(last, ["0.00", "-0.25", "+0.50"]);
+    }
 }

@@ -1,7 +1,7 @@
 //! The summary: percentiles, mean, P(by year), with Monte Carlo standard errors, as
 //! typed values; the CSV and the text on stdout format them at the edge.
 
-use crate::format::{fmt_prob, fmt_sig, fmt_year};
+use crate::format::{fmt_fixed, fmt_prob, fmt_sig, fmt_year};
 use crate::model::Model;
 use crate::tally::{ArrivalHistogram, Tally};
 
@@ -49,7 +49,7 @@ impl Value {
             Value::Text(s) => s.clone(),
             Value::Integer(n) => n.to_string(),
             Value::Year(y) => fmt_year(*y),
-            Value::Estimate { year, .. } => format!("{year:.3}"),
+            Value::Estimate { year, .. } => fmt_fixed(*year, 3),
             Value::Beyond { horizon } => format!(">{}", fmt_year(*horizon)),
             Value::Share { count, total } => fmt_prob(*count, *total),
             Value::Mean { value, .. } => format!("{value:.6}"),

@@ -60,19 +60,39 @@ impl AttributionTally {
         }
     }
 
-    /// Whether every trajectory is counted exactly once (per bottleneck, in the
-    /// per-bottleneck layout) for a total of `n`: a check on tallies read from files.
-    pub fn counts_each_trajectory_once(&self, n: u64) -> bool {
-        if self.bottlenecks <= MAX_COMBO_BOTTLENECKS {
-            self.combos.iter().sum::<u64>() == n
-        } else {
-            (0..self.bottlenecks).all(|b| {
-                self.each[2 * b * self.cells..(2 * b + 2) * self.cells]
-                    .iter()
-                    .sum::<u64>()
-                    == n
-            })
+    /// Whether counts read from a file can be the attribution of `n` trajectories with
+    /// the layout of `empty` (a new tally of the same model and grid): the same shape,
+    /// and every trajectory counted exactly once (per bottleneck, in the per-bottleneck
+    /// layout, where the bottlenecks must also agree on each cell's total), with no sum
+    /// overflowing. An error names the invariant that fails.
+    pub fn verify(&self, empty: &AttributionTally, n: u64) -> Result<(), String> {
+        if self.cells != empty.cells
+            || self.bottlenecks != empty.bottlenecks
+            || self.combos.len() != empty.combos.len()
+            || self.each.len() != empty.each.len()
+        {
+            return Err("its attribution tally does not fit its own priors".into());
         }
+        let total = |xs: &[u64]| xs.iter().try_fold(0u64, |a, &c| a.checked_add(c));
+        let once = if self.bottlenecks <= MAX_COMBO_BOTTLENECKS {
+            total(&self.combos) == Some(n)
+        } else {
+            let c = self.cells;
+            let per_cell = |b: usize, cell: usize| {
+                self.each[2 * b * c + cell].checked_add(self.each[(2 * b + 1) * c + cell])
+            };
+            (0..self.bottlenecks).all(|b| total(&self.each[2 * b * c..(2 * b + 2) * c]) == Some(n))
+                && (0..c).all(|cell| {
+                    let first = per_cell(0, cell);
+                    (1..self.bottlenecks).all(|b| per_cell(b, cell) == first)
+                })
+        };
+        if !once {
+            return Err(format!(
+                "its attribution counts do not add up to its {n} trajectories"
+            ));
+        }
+        Ok(())
     }
 
     /// Arrival counts of trajectories where bottleneck `b` did (`fired`) or did not fire.

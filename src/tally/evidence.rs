@@ -171,6 +171,56 @@ impl EvidenceTally {
         self.prior_attribution.merge(&o.prior_attribution);
     }
 
+    /// Whether this can be the evidence tally of `n` trajectories drawn of which `kept`
+    /// were kept (the run's other tallies): the prior's tallies hold all `n`, each kept
+    /// trajectory is one drawn and one that had not arrived, and each ratio is at most 1.
+    pub fn verify(
+        &self,
+        empty: &EvidenceTally,
+        tally: &super::TallySpec,
+        n: u64,
+        kept: u64,
+    ) -> Result<(), String> {
+        if self.ratio_sum.len() != empty.ratio_sum.len()
+            || self.ratio_sq_sum.len() != empty.ratio_sq_sum.len()
+        {
+            return Err("its evidence tally does not fit its own priors".into());
+        }
+        if self.drawn != n || self.not_arrived > n || kept > self.not_arrived {
+            return Err(format!(
+                "its evidence counts ({} drawn, {} not arrived, {kept} kept) do not fit its {n} trajectories",
+                self.drawn, self.not_arrived
+            ));
+        }
+        self.prior.verify(&tally.grid, n)?;
+        self.prior_attribution.verify(&empty.prior_attribution, n)?;
+        let scale = RATIO_SCALE as u128;
+        for (&sum, &sq) in self.ratio_sum.iter().zip(&self.ratio_sq_sum) {
+            // each ratio f in [0, scale]: f^2 <= scale f, and (sum f)^2 <= n sum f^2
+            if sum > scale * n as u128
+                || sq > scale.saturating_mul(sum)
+                || sum
+                    .checked_mul(sum)
+                    .is_none_or(|q| q > (n as u128).saturating_mul(sq))
+            {
+                return Err("its likelihood-ratio sums are inconsistent".into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the kept trajectories' histogram `kept` is a subset of the prior's, cell
+    /// by cell.
+    pub fn contains(&self, kept: &ArrivalHistogram) -> bool {
+        kept.counts.len() == self.prior.counts.len()
+            && kept.not_by_horizon <= self.prior.not_by_horizon
+            && kept
+                .counts
+                .iter()
+                .zip(&self.prior.counts)
+                .all(|(k, p)| k <= p)
+    }
+
     /// Observation `k`'s mean likelihood ratio over the trajectories drawn (the share it
     /// alone would keep), and its standard error.
     pub fn mean_ratio(&self, k: usize) -> (f64, f64) {

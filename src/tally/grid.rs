@@ -19,8 +19,11 @@ use std::fmt;
 pub const MIN_CELLS_PER_YEAR: u64 = 200;
 /// Cells per year of the coarse grid (0.05 year).
 pub const COARSE_CELLS_PER_YEAR: u64 = 20;
-/// Largest fine grid we allocate (cells); a request beyond this is refused up front.
-pub const MAX_CELLS: u64 = 4_000_000;
+/// Most output bins a run may have (rows of `histogram.csv`): the span in years times
+/// the bins per year. A request beyond this is refused up front, so the histogram, its
+/// CSV and the chart stay a few megabytes whatever the bin width and span (daily bins
+/// over 1,000 years are 365,000 bins).
+pub const MAX_BINS: u64 = 500_000;
 
 /// `x.floor() as i64`, without a call: portable x86-64 has no floor instruction (it
 /// came with SSE4.1), so `f64::floor` is a libm call, and this is the tallies' hot
@@ -156,17 +159,34 @@ pub struct Grid {
 
 impl Grid {
     /// The fine grid of an arrival histogram with output bins of width `bin`, or an
-    /// error when it would be too large.
+    /// error when it would have more than [`MAX_BINS`] output bins.
     pub fn new(start: f64, horizon: f64, bin: BinWidth) -> Result<Grid, BinWidthError> {
         let grid = Grid::with_cells(start, horizon, bin.cells_per_year());
-        if grid.len as u64 > MAX_CELLS {
+        let bins = grid.bins(bin);
+        if bins > MAX_BINS {
+            let per_year = match bin {
+                BinWidth::Years(n) => format!("1/{n}"),
+                BinWidth::Fraction(m) => m.to_string(),
+            };
             return Err(BinWidthError(format!(
-                "bin width {bin} over {:.0} years needs {} histogram cells; the limit is {MAX_CELLS}: use wider bins or a nearer horizon",
-                horizon - start,
-                grid.len
+                "bin width {bin} over {} years is {} bins (the span in years times {per_year} bins a year); \
+                 the limit is {}: use wider bins or a nearer horizon",
+                crate::format::fmt_year(horizon - start),
+                crate::format::fmt_count(bins),
+                crate::format::fmt_count(MAX_BINS)
             )));
         }
         Ok(grid)
+    }
+
+    /// How many output bins of width `bin` cover the grid (the rows
+    /// [`crate::tally::ArrivalHistogram::bins`] gives): bins start on multiples of the
+    /// bin width, except the first, which starts at `start`.
+    pub fn bins(&self, bin: BinWidth) -> u64 {
+        let per_bin = bin.cells_per_bin() as i64;
+        let end = self.first + self.len as i64;
+        (end.div_euclid(per_bin) + i64::from(end.rem_euclid(per_bin) != 0)
+            - self.first.div_euclid(per_bin)) as u64
     }
 
     /// The coarse grid (1/20 year) of attribution and sensitivity.
@@ -282,6 +302,40 @@ mod tests {
             assert!((per_bin - per_bin.round()).abs() < 1e-9, "{b}");
             assert_eq!(b.cells_per_bin() as f64, per_bin.round(), "{b}");
         }
+    }
+
+    /// The bin count checked against MAX_BINS is the number of rows the histogram
+    /// gives, for starts and horizons on and off bin edges, negative years included.
+    #[test]
+    fn the_bin_count_is_the_number_of_histogram_rows() {
+        for (start, horizon) in [
+            (2023.2, 2100.0),
+            (2024.0, 2030.0),
+            (2023.999, 2024.001),
+            (-7.3, 3.1),
+            (-10.0, -5.0),
+            (0.0, 1000.0),
+        ] {
+            for b in ["1", "5", "1/4", "1/12", "1/52", "1/365", "1/1000", "7"] {
+                let bin = BinWidth::parse(b).unwrap();
+                let g = Grid::with_cells(start, horizon, bin.cells_per_year());
+                let rows = crate::tally::ArrivalHistogram::new(g).bins(bin).len() as u64;
+                assert_eq!(g.bins(bin), rows, "{start} {horizon} {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn too_many_bins_are_refused_naming_span_and_bins_per_year() {
+        let day = BinWidth::parse("day").unwrap();
+        // 1,000 years of days fit; 1/1000-year bins over 1,000 years do not.
+        assert!(Grid::new(2023.2, 3023.2, day).is_ok());
+        let e = Grid::new(2023.2, 3023.2, BinWidth::parse("1/1000").unwrap()).unwrap_err();
+        assert_eq!(
+            e.0,
+            "bin width 1/1000 over 1000 years is 1,000,000 bins (the span in years times 1000 bins a year); \
+             the limit is 500,000: use wider bins or a nearer horizon"
+        );
     }
 
     #[test]

@@ -10,6 +10,11 @@ use super::grid::{BinWidth, Grid, round_to_u64};
 /// Fixed-point scale for arrival sums: 2^24 units per year (~1.9 s resolution).
 const FIXED_SCALE: f64 = (1u64 << 24) as f64;
 
+/// The largest fixed-point term an arrival adds over a span of `span_years`.
+pub fn max_fixed(span_years: f64) -> u64 {
+    round_to_u64(span_years.max(0.0) * FIXED_SCALE)
+}
+
 /// Counts of arrivals on the fine grid, plus the trajectories that never arrived.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ArrivalHistogram {
@@ -51,9 +56,9 @@ impl ArrivalHistogram {
         match arrival {
             Some(t) => {
                 self.counts[self.grid.cell(t)] += 1;
-                // An arrival is at most `horizon - start` (< 2^15 years, as the grid is
-                // at most MAX_CELLS cells) after start: < 2^39 units, so its square fits
-                // a u64 x u64 -> u128 product.
+                // An arrival is at most `horizon - start` (at most MAX_SPAN_YEARS < 2^15
+                // years) after start: < 2^39 units, so its square fits a u64 x u64 ->
+                // u128 product.
                 let v = round_to_u64((t - self.grid.start).max(0.0) * FIXED_SCALE);
                 self.sum_fixed += v as u128;
                 self.sum_sq_fixed += v as u128 * v as u128;
@@ -70,6 +75,49 @@ impl ArrivalHistogram {
         self.not_by_horizon += other.not_by_horizon;
         self.sum_fixed += other.sum_fixed;
         self.sum_sq_fixed += other.sum_sq_fixed;
+    }
+
+    /// Whether counts read from a file can be the histogram of `n` trajectories on
+    /// `grid`: the grid and the number of cells match, the counts add up to `n`
+    /// without overflowing, and the fixed-point sums lie within what arrivals in those
+    /// cells can give (each arrival's term is bounded by its cell's edges). An error
+    /// names the invariant that fails.
+    pub fn verify(&self, grid: &Grid, n: u64) -> Result<(), String> {
+        if self.grid != *grid || self.counts.len() != grid.len {
+            return Err("its histogram grid is not the one its priors and bin width give".into());
+        }
+        let total = self
+            .counts
+            .iter()
+            .try_fold(self.not_by_horizon, |a, &c| a.checked_add(c));
+        if total != Some(n) {
+            return Err(format!(
+                "its histogram counts do not add up to its {n} trajectories"
+            ));
+        }
+        let (mut lo_sum, mut hi_sum, mut lo_sq, mut hi_sq) = (0u128, 0u128, 0u128, 0u128);
+        let width = 1.0 / grid.cells_per_year as f64;
+        for (i, &c) in self.counts.iter().enumerate() {
+            if c == 0 {
+                continue;
+            }
+            let a = (grid.cell_start(i).max(grid.start) - grid.start).max(0.0);
+            let b = ((grid.cell_start(i) + width).min(grid.horizon) - grid.start).max(0.0);
+            // One unit of slack each side for rounding (a unit is 2^-24 year).
+            let lo = round_to_u64(a * FIXED_SCALE).saturating_sub(1) as u128;
+            let hi = round_to_u64(b * FIXED_SCALE).saturating_add(1) as u128;
+            let c = c as u128;
+            lo_sum = lo_sum.saturating_add(c.saturating_mul(lo));
+            hi_sum = hi_sum.saturating_add(c.saturating_mul(hi));
+            lo_sq = lo_sq.saturating_add(c.saturating_mul(lo * lo));
+            hi_sq = hi_sq.saturating_add(c.saturating_mul(hi * hi));
+        }
+        if !(lo_sum..=hi_sum).contains(&self.sum_fixed)
+            || !(lo_sq..=hi_sq).contains(&self.sum_sq_fixed)
+        {
+            return Err("its sums of arrival years do not fit its histogram counts".into());
+        }
+        Ok(())
     }
 
     pub fn arrived(&self) -> u64 {

@@ -120,6 +120,54 @@ impl SensitivityTally {
         }
     }
 
+    /// Whether counts read from a file can be the sensitivity tally of the trajectories
+    /// whose arrival counts per coarse cell are `arrivals` (from the attribution
+    /// tally, which counts the same cells), with the layout of `empty`: the same
+    /// shape, the same arrivals per cell, at most that many trajectories in a decile
+    /// per cell, rank buckets summing to at most `BUCKETS - 1` per trajectory, and
+    /// per-input moments that are the sums of the per-cell ones. An error names the
+    /// invariant that fails.
+    pub fn verify(&self, empty: &SensitivityTally, arrivals: &[u64]) -> Result<(), String> {
+        if self.cells != empty.cells
+            || self.inputs != empty.inputs
+            || self.counts.len() != empty.counts.len()
+            || self.per_cell.len() != empty.per_cell.len()
+            || self.moments.len() != empty.moments.len()
+        {
+            return Err("its sensitivity tally does not fit its own priors".into());
+        }
+        if self.counts != arrivals {
+            return Err("its sensitivity and attribution counts differ".into());
+        }
+        let top = (BUCKETS - 1) as u128;
+        let mut sums = vec![0u128; self.inputs];
+        for (cell, &n) in self.counts.iter().enumerate() {
+            let row = &self.per_cell[cell * self.inputs..(cell + 1) * self.inputs];
+            for (s, [ranks, bottom, high]) in sums.iter_mut().zip(row) {
+                if *bottom > n || *high > n || *ranks as u128 > top * n as u128 {
+                    return Err(
+                        "its sensitivity counts exceed the trajectories of their cell".into(),
+                    );
+                }
+                *s += *ranks as u128;
+            }
+        }
+        let n: u128 = self.counts.iter().map(|&c| c as u128).sum();
+        for (s, [sum, squares]) in sums.iter().zip(&self.moments) {
+            let (sum, squares) = (*sum as u128, *squares as u128);
+            // each bucket b in 0..=top: b^2 <= top * b, and (sum b)^2 <= n sum b^2
+            if *s != sum
+                || squares > top * sum
+                || sum
+                    .checked_mul(sum)
+                    .is_none_or(|q| q > n.saturating_mul(squares))
+            {
+                return Err("its sensitivity rank sums are inconsistent".into());
+            }
+        }
+        Ok(())
+    }
+
     pub fn merge(&mut self, o: &SensitivityTally) {
         for (x, y) in self.counts.iter_mut().zip(&o.counts) {
             *x += y;

@@ -147,6 +147,76 @@ impl SignpostTally {
         }
     }
 
+    /// Whether these can be the signpost counts of a run whose kept trajectories
+    /// arrived as `arrivals` (per coarse cell, the last "not by the horizon"): the same
+    /// shape and cuts as the run's own (`empty`); at each year, no arrival counted in a
+    /// cell before the year's, every kept arrival counted in a cell after it; each
+    /// observable's groups adding up to the year's count in every cell, and no count in a
+    /// group the observable cannot have.
+    pub fn verify(
+        &self,
+        empty: &SignpostTally,
+        spec: &SignpostSpec,
+        coarse: &Grid,
+        arrivals: &[u64],
+    ) -> Result<(), String> {
+        let c = self.cells;
+        if c != empty.cells
+            || self.years != empty.years
+            || self.observables != empty.observables
+            || self.counts.len() != empty.counts.len()
+            || self.all.len() != empty.all.len()
+            || arrivals.len() != c
+        {
+            return Err("its signpost tally does not fit its own priors".into());
+        }
+        if self.cuts != empty.cuts {
+            return Err("its signposts were cut at other values than its run's".into());
+        }
+        let k = self.observables;
+        for (s, &year) in spec.years.iter().enumerate() {
+            let all = &self.all[s * c..(s + 1) * c];
+            let at = coarse.cell_or_beyond(Some(year));
+            for (cell, (&a, &n)) in all.iter().zip(arrivals).enumerate() {
+                let fits = match cell.cmp(&at) {
+                    std::cmp::Ordering::Less => a == 0,
+                    std::cmp::Ordering::Equal => a <= n,
+                    std::cmp::Ordering::Greater => a == n,
+                };
+                if !fits {
+                    return Err(format!(
+                        "its signpost counts at {year} do not fit its arrivals"
+                    ));
+                }
+            }
+            for o in 0..k {
+                let used: [bool; 3] = match (spec.observables[o], spec.cuts[s * k + o]) {
+                    (Observable::Level(_), Some(_)) => [true, true, true],
+                    (Observable::Level(_), None) => [false, true, false],
+                    (Observable::Started(_), _) => [true, false, true],
+                };
+                for (cell, &expected) in all.iter().enumerate() {
+                    let mut sum = 0u64;
+                    for (g, &used) in used.iter().enumerate() {
+                        let x = self.counts[((s * k + o) * 3 + g) * c + cell];
+                        if !used && x != 0 {
+                            return Err(
+                                "it has signpost counts in a group that cannot have any".into()
+                            );
+                        }
+                        sum = sum.checked_add(x).ok_or("its signpost counts overflow")?;
+                    }
+                    if sum != expected {
+                        return Err(format!(
+                            "its signpost groups at {year} do not add up to its count"
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The cumulative share of arrivals by year (at each coarse cell's end from `from`
     /// on) of a group (`Some(g)`) or of everyone not arrived by the signpost year.
     pub fn curve(

@@ -67,7 +67,7 @@ fn corpus() -> Vec<Case> {
         on_disk, listed,
         "tests/bad-priors and EXPECTED.tsv disagree"
     );
-    assert!(cases.len() >= 45, "the corpus shrank to {}", cases.len());
+    assert!(cases.len() >= 133, "the corpus shrank to {}", cases.len());
     cases
 }
 
@@ -228,6 +228,187 @@ fn a_huge_file_is_refused_without_parsing_it() {
     // The library refuses the text too, located at the start of the file.
     let e = agi_timelines::priors::parse_model("huge.toml", &text).unwrap_err();
     assert_eq!((e.diagnostics[0].line, e.diagnostics[0].column), (1, 1));
+}
+
+/// 80,000 problems in one file (each line a misspelt key): the first 50 are listed in
+/// file order, the rest counted, in bounded time and output (rendering was quadratic,
+/// and printed 15 MB).
+#[test]
+fn eighty_thousand_problems_are_listed_fifty_and_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("many.toml");
+    let mut text = String::from("threshold = 5\n[drivers.compute]\nrate = 0.5\n");
+    for i in 0..80_000 {
+        text.push_str(&format!("k{i} = 1\n"));
+    }
+    assert!(text.len() < agi_timelines::priors::MAX_FILE_BYTES);
+    std::fs::write(&path, &text).unwrap();
+    let path_s = path.display().to_string();
+    for args in [
+        vec!["check", &path_s],
+        vec!["run", &path_s, "-n", "1000", "--seed", "1", "-o", "out"],
+    ] {
+        let out = cargo_bin_cmd!("agi-timelines")
+            .args(&args)
+            .current_dir(tmp.path())
+            .timeout(LIMIT)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        let located: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.contains(&format!("{path_s}:")) && l.contains(": key `"))
+            .collect();
+        assert_eq!(located.len(), 50, "{stderr}");
+        assert!(located[0].contains(&format!("{path_s}:4:1: key `drivers.compute.k0`")));
+        assert!(located[49].contains(&format!("{path_s}:53:1: key `drivers.compute.k49`")));
+        assert!(
+            stderr.contains(&format!("{path_s}: ... and 79950 more problems")),
+            "{stderr}"
+        );
+        assert!(stderr.len() < 20_000, "{} bytes of errors", stderr.len());
+        assert!(!tmp.path().join("out").exists());
+    }
+}
+
+/// Thousands of correlations naming unknown inputs among thousands of real ones: each
+/// "did you mean" was an edit distance to every input (6,000 x 10,000 took five
+/// minutes). Suggestions now have a budget per file, and lists of declared names are
+/// cut to their first 20.
+#[test]
+fn thousands_of_unknown_names_among_thousands_are_refused_promptly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let check = |name: &str, text: &str| {
+        assert!(text.len() < agi_timelines::priors::MAX_FILE_BYTES);
+        let path = tmp.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let out = cargo_bin_cmd!("agi-timelines")
+            .args(["check", path.to_str().unwrap()])
+            .timeout(LIMIT)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        stderr
+    };
+    let drivers = |n: usize| {
+        let mut text = String::from("threshold = 5\n");
+        for i in 0..n {
+            text.push_str(&format!("[drivers.d{i}]\nrate = \"1 to 2\"\n"));
+        }
+        text
+    };
+    let mut text = drivers(10_000);
+    for i in 0..6_000 {
+        text.push_str(&format!(
+            "[[correlations]]\nbetween = [\"drivers.x{i}.rate\", \"drivers.d{i}.rate\"]\nrank = 0.1\n"
+        ));
+    }
+    let stderr = check("correlations.toml", &text);
+    assert!(
+        stderr.contains("at most 64 drivers are supported"),
+        "{stderr}"
+    );
+    // the first unknown inputs still get their suggestion
+    assert!(
+        stderr.contains(
+            "`drivers.x0.rate` is not an input of this scenario (did you mean `drivers.d0.rate`?)"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("... and 5951 more problems"), "{stderr}");
+    // A list of declared drivers names the first 20 and how many in all.
+    let mut text = drivers(100);
+    text.push_str("[bottlenecks.b]\nonset = { year = 2030 }\neffect = { dd7 = 0 }\n");
+    let stderr = check("effect.toml", &text);
+    assert!(
+        stderr.contains(
+            "`dd7` is not a declared driver (did you mean `d7`?); declared drivers: d0, d1, d2,"
+        ) && stderr.contains(", d19, ... (100 in all)\n"),
+        "{stderr}"
+    );
+}
+
+/// Warnings are listed like errors: the first 50, then how many more.
+#[test]
+fn many_warnings_are_listed_fifty_and_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut text = String::from("threshold = 5\n");
+    for i in 0..64 {
+        text.push_str(&format!("[drivers.d{i}]\nrate = \"-1 to 1\"\n"));
+    }
+    let path = tmp.path().join("w.toml");
+    std::fs::write(&path, text).unwrap();
+    let path_s = path.display().to_string();
+    let out = cargo_bin_cmd!("agi-timelines")
+        .args(["check", &path_s])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let warnings = stderr
+        .lines()
+        .filter(|l| l.starts_with(&format!("{path_s}: warning: `drivers.d")))
+        .count();
+    assert_eq!(warnings, 50, "{stderr}");
+    assert!(
+        stderr.contains(&format!("{path_s}: warning: ... and 14 more")),
+        "{stderr}"
+    );
+}
+
+/// A named pipe that nobody writes to reads as an empty file (opening it waited for a
+/// writer forever), for priors and shard tallies alike; a priors path that is a
+/// symbolic link looping or pointing nowhere says so (it said "no such file").
+#[cfg(target_os = "linux")]
+#[test]
+fn a_pipe_without_writer_or_a_broken_link_is_refused_promptly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(d.join("pipe.toml"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::os::unix::fs::symlink("loop2.toml", d.join("loop1.toml")).unwrap();
+    std::os::unix::fs::symlink("loop1.toml", d.join("loop2.toml")).unwrap();
+    std::os::unix::fs::symlink("nowhere.toml", d.join("dangling.toml")).unwrap();
+    for (args, words) in [
+        (
+            &["check", "pipe.toml"][..],
+            "pipe.toml:1:1: key `threshold`: the scenario needs `threshold = ...`",
+        ),
+        (
+            &["run", "pipe.toml", "-n", "1000", "-o", "out"][..],
+            "the scenario needs `threshold = ...`",
+        ),
+        (
+            &["merge", "pipe.toml", "-o", "out"][..],
+            "pipe.toml: not a shard tally written by `run --shard`",
+        ),
+        (
+            &["check", "loop1.toml"][..],
+            "cannot read priors file `loop1.toml`: it is a symbolic link that loops",
+        ),
+        (
+            &["check", "dangling.toml"][..],
+            "cannot read priors file `dangling.toml`: it is a symbolic link to nowhere.toml, which does not exist",
+        ),
+    ] {
+        let out = cargo_bin_cmd!("agi-timelines")
+            .args(args)
+            .current_dir(d)
+            .timeout(LIMIT)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(words), "{args:?}: {stderr}");
+    }
+    assert!(!d.join("out").exists());
 }
 
 /// A device that reports a length of 0 but never ends is read only up to the limit.

@@ -205,3 +205,72 @@ fn an_impossible_matrix_names_the_pair_and_a_valid_value() {
     parse_model("c.toml", &fixed)
         .unwrap_or_else(|e| panic!("suggestion {suggested} still invalid: {e}"));
 }
+
+/// 150 correlated inputs (11,175 pairs, an 850 KB file) that are impossible together:
+/// the diagnosis names one pair and a rank for it (in well under the time the old
+/// pair-by-pair scan took, which grew like n^4.5), and with that one rank changed the
+/// file validates.
+#[test]
+fn a_large_impossible_set_gets_a_fix_that_works() {
+    let mut text = String::from("threshold = \"3 to 9\"\n");
+    let mut inputs = Vec::new();
+    for i in 0..50 {
+        text.push_str(&format!(
+            "[drivers.d{i}]\nrate = \"0.1 to 1\"\ncap = \"1 to 3\"\nafter_cap = \"0.01 to 0.1\"\n"
+        ));
+        for w in ["rate", "cap", "after_cap"] {
+            inputs.push(format!("drivers.d{i}.{w}"));
+        }
+    }
+    let mut ranks = Vec::new();
+    for i in 0..inputs.len() {
+        for j in i + 1..inputs.len() {
+            // all 0.3, except a~b and b~c near 1 with a~c negative
+            let rank = match (i, j) {
+                (0, 1) | (1, 2) => 0.95,
+                (0, 2) => -0.95,
+                _ => 0.3,
+            };
+            ranks.push(rank);
+            text.push_str(&format!(
+                "[[correlations]]\nbetween = [\"{}\", \"{}\"]\nrank = {rank}\n",
+                inputs[i], inputs[j]
+            ));
+        }
+    }
+    assert!(text.len() < agi_timelines::priors::MAX_FILE_BYTES);
+    let e = parse_model("big.toml", &text).unwrap_err();
+    let d = &e.diagnostics[0];
+    let p: usize = d
+        .key
+        .strip_prefix("correlations[")
+        .and_then(|k| k.strip_suffix("].rank"))
+        .unwrap_or_else(|| panic!("{e}"))
+        .parse()
+        .unwrap();
+    let (_, rest) = d
+        .message
+        .split_once("rank = ")
+        .unwrap_or_else(|| panic!("{e}"));
+    let (rank, _) = rest.split_once(" instead of ").unwrap();
+    assert!(
+        d.message.contains(&format!("instead of {}", ranks[p])),
+        "{e}"
+    );
+    // The p-th `rank = ` line of the correlations gets the suggested value.
+    let mut fixed = String::new();
+    let mut seen = 0;
+    for line in text.lines() {
+        if line.starts_with("rank = ") {
+            if seen == p {
+                fixed.push_str(&format!("rank = {rank}\n"));
+                seen += 1;
+                continue;
+            }
+            seen += 1;
+        }
+        fixed.push_str(line);
+        fixed.push('\n');
+    }
+    parse_model("big.toml", &fixed).unwrap_or_else(|e| panic!("the fix does not work: {e}"));
+}

@@ -119,30 +119,53 @@ fn a_horizon_1000_years_after_start_with_daily_bins() {
 #[test]
 fn the_longest_supported_span_and_negative_years() {
     let r = run_checked(
-        "start = -5000\nhorizon = 5000\nthreshold = \"1 to 10000\"\n[drivers.a]\nrate = \"0.001 to 1\"\n",
+        "start = -500\nhorizon = 500\nthreshold = \"1 to 1000\"\n[drivers.a]\nrate = \"0.001 to 1\"\n",
         N,
         "5",
     );
     assert_reports_sane(&r, N);
     // Bins cross year 0 without printing -0.
     assert!(r.histogram_csv.contains("\n-5,0,") && r.histogram_csv.contains("\n0,5,"));
-    // One more year than supported is refused with the reason.
-    let e = parse_model(
-        "t.toml",
-        "start = -5000\nhorizon = 5000.5\nthreshold = 1\n[drivers.a]\nrate = 1\n",
-    )
-    .unwrap_err();
-    assert!(e.to_string().contains("at most 10000 years"), "{e}");
+    // Half a year more than supported is refused with the reason, and so is a span
+    // shorter than a day (start and horizon would print alike).
+    for (text, words) in [
+        ("start = -500\nhorizon = 500.5\n", "at most 1000 years"),
+        (
+            "start = 2023.2\nhorizon = 2023.2000000000003\n",
+            "less than a day after start",
+        ),
+    ] {
+        let e = parse_model(
+            "t.toml",
+            &format!("{text}threshold = 1\n[drivers.a]\nrate = 1\n"),
+        )
+        .unwrap_err();
+        assert_eq!(e.diagnostics[0].key, "horizon");
+        assert!(e.to_string().contains(words), "{e}");
+    }
+    // A day is enough: one bin from start to horizon, then `not by horizon`.
+    let r = run_checked(
+        "start = 2030.5\nhorizon = 2030.503\nthreshold = 5\n[drivers.a]\nrate = 1\n",
+        N,
+        "1",
+    );
+    assert_reports_sane(&r, N);
+    assert!(
+        r.histogram_csv.contains("\n2030.5,2030.503,0,0,0\n"),
+        "{}",
+        r.histogram_csv
+    );
 }
 
 #[test]
 fn a_grid_too_fine_for_the_span_is_refused_with_the_reason() {
-    // 10,000 years in 1/1000-year bins would need 10 million cells.
+    // 1,000 years in 1/1000-year bins would be a million bins.
     let bin = BinWidth::parse("1/1000").unwrap();
-    let e = Grid::new(-5000.0, 5000.0, bin).unwrap_err();
-    assert!(e.0.contains("histogram cells; the limit is"), "{e}");
+    let e = Grid::new(-500.0, 500.0, bin).unwrap_err();
+    assert!(e.0.contains("is 1,000,000 bins"), "{e}");
+    assert!(e.0.contains("the limit is 500,000"), "{e}");
     // Daily bins over the longest span fit.
-    Grid::new(-5000.0, 5000.0, BinWidth::parse("1/365").unwrap()).unwrap();
+    Grid::new(-500.0, 500.0, BinWidth::parse("1/365").unwrap()).unwrap();
 }
 
 #[test]

@@ -80,3 +80,58 @@ fn shipped_scenarios_hindcast_as_documented() {
     let h = hindcast(&m, GPT2, GPT4, N, 1, &base);
     assert!(quantile(&h.base, 0.95) > 4.5);
 }
+
+/// --from and --to are years in the range priors allow, at most 1,000 years apart
+/// (1e300 printed 300-digit figures); a prior allowing absurd rates prints its OOMs in
+/// exponent form rather than hundreds of digits.
+#[test]
+fn hindcast_years_are_range_checked_and_figures_stay_short() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (args, words) in [
+        (
+            &["--from", "1e300", "--to", "2e300"][..],
+            "--from 1e300: use a year between -1000000 and 1000000",
+        ),
+        (&["--to", "inf"][..], "--to inf: use a year between"),
+        (&["--from", "nan"][..], "--from NaN: use a year between"),
+        (
+            &["--from", "2000", "--to", "3000.5"][..],
+            "is 1000.5 years; a hindcast spans at most 1000 years",
+        ),
+    ] {
+        let mut all = vec!["hindcast"];
+        all.extend_from_slice(args);
+        refused(&run_in(tmp.path(), &all), words);
+    }
+    std::fs::write(
+        tmp.path().join("huge.toml"),
+        "threshold = 5\n[drivers.compute]\nrate = 1e300\n[drivers.algorithms]\nrate = 1\n",
+    )
+    .unwrap();
+    // Every sample of every driver is kept: 10M of three drivers, fewer of more (10M
+    // samples of 64 drivers took 5 GB).
+    refused(
+        &run_in(tmp.path(), &["hindcast", "-n", "11M"]),
+        "44,000,000 values; at most 40,000,000 are kept (320 MB): use -n 10,000,000 or fewer",
+    );
+    let mut many = String::from("threshold = 5\n");
+    for i in 0..64 {
+        many.push_str(&format!("[drivers.d{i}]\nrate = 1\n"));
+    }
+    std::fs::write(tmp.path().join("many.toml"), many).unwrap();
+    refused(
+        &run_in(
+            tmp.path(),
+            &["hindcast", "many.toml", "-n", "10M", "--base", "d0"],
+        ),
+        "use -n 615,384 or fewer",
+    );
+    let o = run_in(tmp.path(), &["hindcast", "huge.toml", "-n", "1000"]);
+    ok(&o);
+    let text = stdout(&o);
+    assert!(
+        text.contains("  compute ") && text.contains("4.08e300"),
+        "{text}"
+    );
+    assert!(text.lines().all(|l| l.len() < 120), "{text}");
+}

@@ -4,6 +4,7 @@
 //! | module | what it holds to account |
 //! |---|---|
 //! | `run`, `compare`, `merge`, `check`, `hindcast` | each command through the real binary (and the library where cheaper) |
+//! | `slurm` | the Slurm script on a real single-node cluster, which it installs and starts |
 //! | `analytic` | the model against cases solved by hand |
 //! | `dist` | every sampler against its CDF (Kolmogorov-Smirnov), and pinned draws |
 //! | `correlations` | rank correlations and their marginals |
@@ -29,4 +30,5 @@ mod merge;
 mod prop_scenarios;
 mod run;
 mod signposts;
+mod slurm;
 mod snapshots;

@@ -170,6 +170,45 @@ fn trajectory_counts_in_every_spelling() {
     assert!(!tmp.path().join("y").exists());
 }
 
+/// `-j` is bounded by 4 threads per core (-j 5000 took 39 s to start, -j 100000 did
+/// not finish): beyond, the run is refused before sampling with the limit named.
+#[test]
+fn threads_beyond_four_per_core_are_refused_before_sampling() {
+    let tmp = tempfile::tempdir().unwrap();
+    let max = 4 * std::thread::available_parallelism().map_or(1, |n| n.get());
+    for j in [max + 1, 100_000] {
+        let o = assert_cmd::cargo::cargo_bin_cmd!("agi-timelines")
+            .current_dir(tmp.path())
+            .args(["run", "-n", "1T", "-o", "r", "-j", &j.to_string()])
+            .timeout(std::time::Duration::from_secs(30))
+            .output()
+            .unwrap();
+        refused(&o, &format!("--threads {j} is more than 4 per core"));
+        assert!(
+            stderr(&o).contains(&format!("use at most {max}")),
+            "{}",
+            stderr(&o)
+        );
+    }
+    assert!(!tmp.path().join("r").exists());
+    // at the limit, a small run uses only the threads it has chunks for
+    ok(&run_in(
+        tmp.path(),
+        &[
+            "run",
+            "-n",
+            "1000",
+            "--seed",
+            "1",
+            "-o",
+            "r",
+            "-q",
+            "-j",
+            &max.to_string(),
+        ],
+    ));
+}
+
 #[test]
 fn usage_errors_exit_2() {
     let tmp = tempfile::tempdir().unwrap();
@@ -508,4 +547,319 @@ fn a_file_name_with_dots_or_spaces_names_the_scenario() {
                 .exists()
         );
     }
+}
+
+/// `-o` naming a symbolic link to a folder writes into that folder and leaves the link
+/// a link (it was replaced by a folder, and the target kept stale results).
+#[cfg(unix)]
+#[test]
+fn a_symlinked_output_folder_is_followed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    fs::create_dir(d.join("real")).unwrap();
+    std::os::unix::fs::symlink("real", d.join("link")).unwrap();
+    for (seed, sens) in [("1", true), ("2", false)] {
+        let mut args = vec!["run", "-n", "2000", "--seed", seed, "-o", "link", "-q"];
+        if sens {
+            args.push("--sensitivity");
+        }
+        ok(&run_in(d, &args));
+        assert!(
+            fs::symlink_metadata(d.join("link"))
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(read(d.join("real/summary.csv")).contains(&format!("seed,{seed},")));
+    }
+    // the second run replaced the first's set whole, through the link
+    assert!(!d.join("real/sensitivity.csv").exists());
+    let mut names: Vec<String> = fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["link", "real"], "no staging folder or lock left");
+}
+
+/// Unusable output paths are refused with exit code 2 and the reason *before*
+/// sampling: with a trillion trajectories, a refusal after sampling would never come.
+#[cfg(unix)]
+#[test]
+fn unusable_output_paths_are_refused_before_sampling() {
+    use std::os::unix::fs::symlink;
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    fs::write(d.join("afile"), "x").unwrap();
+    symlink("nowhere", d.join("dangling")).unwrap();
+    symlink("loop2", d.join("loop1")).unwrap();
+    symlink("loop1", d.join("loop2")).unwrap();
+    symlink("afile", d.join("to-a-file")).unwrap();
+    let before = fs::read_dir(d).unwrap().count();
+    for (out, why) in [
+        (
+            "dangling",
+            "it is a symbolic link to nowhere, which does not exist",
+        ),
+        ("loop1", "it is a symbolic link that loops"),
+        ("to-a-file", "it is a symbolic link to a file ("),
+        ("afile", "it exists and is not a folder"),
+        ("afile/x", "afile is a file, not a folder"),
+        (
+            "dangling/x",
+            "dangling is a symbolic link to nowhere, which does not exist",
+        ),
+        ("loop1/x", "loop1 is a symbolic link that loops"),
+    ] {
+        let o = assert_cmd::cargo::cargo_bin_cmd!("agi-timelines")
+            .current_dir(d)
+            .args(["run", "-n", "1T", "--seed", "1", "-o", out])
+            .timeout(std::time::Duration::from_secs(30))
+            .output()
+            .unwrap();
+        refused(&o, &format!("cannot write results to {out}: {why}"));
+    }
+    assert_eq!(fs::read_dir(d).unwrap().count(), before, "nothing written");
+}
+
+/// Two processes writing one folder at once: the second is refused before sampling,
+/// naming the first; once the first ends, its lock is gone and the folder is free.
+#[cfg(unix)]
+#[test]
+fn a_second_writer_of_a_folder_is_refused_while_the_first_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let first = bin()
+        .current_dir(d)
+        .args(["run", "-n", "1T", "--seed", "1", "-o", "r", "-q"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lock = d.join(".r.agi-timelines-lock");
+    let t = std::time::Instant::now();
+    while fs::read_to_string(&lock).map_or(true, |s| s.trim() != first.id().to_string()) {
+        assert!(t.elapsed().as_secs() < 30, "the first run took no lock");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    for args in [
+        &["run", "skeptic", "-n", "1000", "--seed", "2", "-o", "r"][..],
+        &[
+            "compare",
+            "skeptic",
+            "epoch-trends",
+            "-n",
+            "1000",
+            "-o",
+            "r",
+        ][..],
+    ] {
+        refused(
+            &run_in(d, args),
+            &format!(
+                "cannot write results to r: another agi-timelines process (pid {}) is writing results there",
+                first.id()
+            ),
+        );
+    }
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &first.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = first.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !lock.exists(),
+        "the lock file is removed when its holder ends"
+    );
+    ok(&run_in(
+        d,
+        &["run", "-n", "1000", "--seed", "2", "-o", "r", "-q"],
+    ));
+    let names: Vec<String> = fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["r"]);
+}
+
+/// Tiny inputs, huge memory: a daily histogram over 10,000 years (a 1 KB file) peaked
+/// at ~300 MB in `run` and 1.1 GB in `compare`. The span, the bins and the tallies
+/// are bounded before sampling, each refusal naming what to change.
+#[test]
+fn runs_whose_tallies_would_be_huge_are_refused_before_sampling() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let refuse = |args: &[&str], words: &str| {
+        let o = assert_cmd::cargo::cargo_bin_cmd!("agi-timelines")
+            .current_dir(d)
+            .args(args)
+            .timeout(std::time::Duration::from_secs(30))
+            .output()
+            .unwrap();
+        refused(&o, words);
+    };
+    fs::write(
+        d.join("long.toml"),
+        "start = -5000\nhorizon = 5000\nthreshold = \"1 to 1000\"\n[drivers.a]\nrate = \"0.01 to 1\"\n",
+    )
+    .unwrap();
+    refuse(
+        &["run", "long.toml", "-n", "1T", "--bin-width", "day"],
+        "at most 1000 years are supported",
+    );
+    fs::write(
+        d.join("millennium.toml"),
+        "start = 2000\nhorizon = 3000\nthreshold = \"1 to 1000\"\n[drivers.a]\nrate = \"0.01 to 1\"\n",
+    )
+    .unwrap();
+    refuse(
+        &[
+            "run",
+            "millennium.toml",
+            "-n",
+            "1T",
+            "--bin-width",
+            "1/1000",
+        ],
+        "bin width 1/1000 over 1000 years is 1,000,000 bins (the span in years times 1000 bins a year); the limit is 500,000",
+    );
+    // sensitivity over 421 uncertain inputs and 1,000 years
+    let mut text = String::from("start = 2000\nhorizon = 3000\nthreshold = \"3 to 9\"\n");
+    for i in 0..60 {
+        text.push_str(&format!(
+            "[drivers.d{i}]\nrate = \"0.1 to 1\"\ncap = \"1 to 3\"\nafter_cap = \"0.01 to 0.1\"\n"
+        ));
+    }
+    for i in 0..60 {
+        text.push_str(&format!(
+            "[bottlenecks.b{i}]\nonset = {{ year = \"2010 to 2040\" }}\nduration = \"1 to 5\"\neffect = {{ d0 = \"0.1 to 0.9\", d1 = \"0.1 to 0.9\" }}\n"
+        ));
+    }
+    fs::write(d.join("wide.toml"), &text).unwrap();
+    refuse(
+        &["run", "wide.toml", "-n", "1T", "--sensitivity", "-o", "w"],
+        "sensitivity 194 MiB (421 uncertain inputs x 20,001 cells of 1/20 year x 3 counters)); the limit is 32 MiB",
+    );
+    // twelve scenarios of 22.3 MiB each to compare: 64 bottlenecks (128 attribution
+    // groups x 20,001 cells) and 365,000 daily cells, 23,401,024 bytes
+    let mut names = Vec::new();
+    for s in 0..12 {
+        let mut text = format!(
+            "name = \"s{s}\"\nstart = 2000\nhorizon = 3000\nthreshold = 9\n[drivers.c]\nrate = 1\n"
+        );
+        for i in 0..64 {
+            text.push_str(&format!(
+                "[bottlenecks.b{i}]\nonset = {{ year = 2050 }}\neffect = {{ c = 0.5 }}\n"
+            ));
+        }
+        let name = format!("s{s}.toml");
+        fs::write(d.join(&name), text).unwrap();
+        names.push(name);
+    }
+    let mut args = vec!["compare"];
+    args.extend(names.iter().map(String::as_str));
+    args.extend(["-n", "1T", "--bin-width", "day"]);
+    refuse(
+        &args,
+        "comparing 12 scenarios keeps all their tallies, 268 MiB in all; the limit is 256 MiB",
+    );
+    assert!(!d.join("results").exists() && !d.join("w").exists());
+}
+
+/// A run of absurd length says so on stderr even in batch (no terminal): `-n 1e19`
+/// ran for weeks in silence. The estimate comes after its first second; Ctrl-C then
+/// stops it with nothing written.
+#[cfg(unix)]
+#[test]
+fn a_run_that_will_take_long_says_so_on_stderr() {
+    use std::io::BufRead;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = bin()
+        .current_dir(tmp.path())
+        .args(["run", "-n", "1e19", "--seed", "1", "-o", "r"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let _ = tx.send(line.unwrap());
+        }
+    });
+    // the first line within a generous limit (it comes after about a second)
+    let line = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("no estimate on stderr");
+    assert!(
+        line.starts_with("situational-awareness: 10,000,000,000,000,000,000 trajectories at ")
+            && line.contains(" years (measured over its first ")
+            && line.ends_with("Ctrl-C stops it and writes nothing"),
+        "{line}"
+    );
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    assert!(rx.recv().unwrap().contains("interrupted"));
+    assert!(!tmp.path().join("r").exists());
+}
+
+/// `-o .` (the current folder): results are renamed into place file by file, so the
+/// folder itself stays (a swap would leave the shell in a deleted folder); the lock
+/// goes beside it, not into it.
+#[cfg(unix)]
+#[test]
+fn the_current_folder_as_output_stays_in_place() {
+    use std::os::unix::fs::MetadataExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let here = tmp.path().join("here");
+    fs::create_dir(&here).unwrap();
+    let inode = fs::metadata(&here).unwrap().ino();
+    ok(&run_in(
+        &here,
+        &[
+            "run",
+            "-n",
+            "1000",
+            "--seed",
+            "1",
+            "-o",
+            ".",
+            "-q",
+            "--sensitivity",
+        ],
+    ));
+    ok(&run_in(
+        &here,
+        &["run", "-n", "1000", "--seed", "2", "-o", ".", "-q"],
+    ));
+    assert_eq!(
+        fs::metadata(&here).unwrap().ino(),
+        inode,
+        "the folder was replaced"
+    );
+    assert!(read(here.join("summary.csv")).contains("seed,2,"));
+    assert!(
+        !here.join("sensitivity.csv").exists(),
+        "the earlier set went whole"
+    );
+    let mut names: Vec<String> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["here"], "no lock or staging folder left");
 }
