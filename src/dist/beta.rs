@@ -3,7 +3,7 @@
 use super::DistError;
 use rand::Rng;
 use rand_distr::Distribution;
-use statrs::function::beta::beta_reg;
+use statrs::function::beta::{beta_reg, ln_beta};
 
 /// How a beta distribution draws its standard Beta(alpha, beta) variate.
 ///
@@ -68,6 +68,23 @@ pub(super) fn beta_cdf(alpha: f64, beta: f64, y: f64) -> f64 {
     } else {
         beta_reg(alpha, beta, y)
     }
+}
+
+/// The density of Beta(alpha, beta) at y (0 outside [0, 1]; +inf at an end where a
+/// shape is below 1).
+pub(super) fn beta_density(alpha: f64, beta: f64, y: f64) -> f64 {
+    if !(0.0..=1.0).contains(&y) {
+        return 0.0;
+    }
+    // (shape - 1) ln(.) with 0 for a shape of exactly 1 (0 * ln 0 would be NaN)
+    let term = |shape: f64, v: f64| {
+        if shape == 1.0 {
+            0.0
+        } else {
+            (shape - 1.0) * v.ln()
+        }
+    };
+    (term(alpha, y) + term(beta, 1.0 - y) - ln_beta(alpha, beta)).exp()
 }
 
 /// The p-quantile of Beta(alpha, beta) on [0, 1], by bisection on the regularized

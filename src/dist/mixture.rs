@@ -110,6 +110,15 @@ impl Mixture {
             .min(1.0)
     }
 
+    pub(super) fn density(&self, x: f64) -> f64 {
+        self.components
+            .iter()
+            .zip(&self.weights)
+            .filter(|(_, w)| **w > 0.0)
+            .map(|(c, w)| w * c.density(x))
+            .sum()
+    }
+
     pub(super) fn mean(&self) -> Option<f64> {
         let mut m = 0.0;
         for (c, w) in self.components.iter().zip(&self.weights) {

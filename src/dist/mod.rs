@@ -6,7 +6,8 @@
 //! always consistent (no normal with a negative sd). Every family also exposes its exact
 //! CDF and quantile function: the CDF lets tests check samplers (Kolmogorov-Smirnov) and
 //! lets validation measure how much mass a truncation keeps; the quantile gives exact
-//! input deciles for sensitivity analysis and the copula's marginals.
+//! input deciles for sensitivity analysis; with the density they build the tables from
+//! which the copula draws correlated beta, PERT and mixture inputs ([`ScoreMap`]).
 //!
 //! Sampling methods (chosen for speed where an exact method is cheap):
 //! - normal: ziggurat (`rand_distr::StandardNormal`), `mean + sd * z`;
@@ -28,13 +29,15 @@ mod beta;
 mod error;
 mod mixture;
 mod normal;
+mod score;
 mod truncated;
 
 pub use error::DistError;
 pub use normal::{Z80, Z90, std_normal_cdf, std_normal_quantile};
+pub use score::{ROUNDING_FLOATS, SCORE_TOLERANCE, ScoreMap};
 pub use truncated::{MIN_REJECTION_MASS, REJECTION_BELOW_MASS};
 
-use beta::{BetaSampler, beta_cdf, beta_quantile};
+use beta::{BetaSampler, beta_cdf, beta_density, beta_quantile};
 use mixture::Mixture;
 use rand::Rng;
 use rand::RngExt;
@@ -368,7 +371,62 @@ impl Dist {
         match &self.0 {
             Repr::Fixed(v) => (x > *v) as u8 as f64,
             Repr::Mixture(m) => m.cdf_left(x),
+            Repr::Truncated(t) => t.cdf_left(x),
             _ => self.cdf(x),
+        }
+    }
+
+    /// The probability density at `x`; `+inf` at an atom (a fixed value, or a
+    /// mixture's fixed component).
+    pub fn density(&self, x: f64) -> f64 {
+        const SQRT_2PI: f64 = 2.506_628_274_631_000_7;
+        match &self.0 {
+            Repr::Fixed(v) => {
+                if x == *v {
+                    f64::INFINITY
+                } else {
+                    0.0
+                }
+            }
+            Repr::Uniform { min, max } => {
+                if *min <= x && x <= *max {
+                    1.0 / (max - min)
+                } else {
+                    0.0
+                }
+            }
+            Repr::Normal { mean, sd } => {
+                let z = (x - mean) / sd;
+                (-0.5 * z * z).exp() / (sd * SQRT_2PI)
+            }
+            Repr::LogNormal { mu, sigma } => {
+                if x > 0.0 {
+                    let z = (x.ln() - mu) / sigma;
+                    (-0.5 * z * z).exp() / (sigma * x * SQRT_2PI)
+                } else {
+                    0.0
+                }
+            }
+            Repr::Triangular { min, mode, max } => {
+                if x < *min || x > *max {
+                    0.0
+                } else if x < *mode {
+                    2.0 * (x - min) / ((max - min) * (mode - min))
+                } else if x > *mode {
+                    2.0 * (max - x) / ((max - min) * (max - mode))
+                } else {
+                    2.0 / (max - min)
+                }
+            }
+            Repr::Beta {
+                alpha,
+                beta,
+                min,
+                max,
+                ..
+            } => beta_density(*alpha, *beta, (x - min) / (max - min)) / (max - min),
+            Repr::Mixture(m) => m.density(x),
+            Repr::Truncated(t) => t.density(x),
         }
     }
 
@@ -443,8 +501,9 @@ impl Dist {
         })
     }
 
-    /// The value at the standard-normal score `y` (the quantile at `Phi(y)`), as the
-    /// copula draws a correlated input. Normal and lognormal skip the round trip.
+    /// The value at the standard-normal score `y` (the quantile at `Phi(y)`), exactly.
+    /// Normal and lognormal skip the round trip. For families without a closed-form
+    /// quantile this is a bisection; the copula draws those through a [`ScoreMap`].
     #[inline]
     pub fn from_normal_score(&self, y: f64) -> f64 {
         match &self.0 {

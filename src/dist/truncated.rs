@@ -155,6 +155,24 @@ impl Truncated {
         }
     }
 
+    pub(super) fn cdf_left(&self, x: f64) -> f64 {
+        if x <= self.lo {
+            0.0
+        } else if x > self.hi {
+            1.0
+        } else {
+            ((self.inner.cdf_left(x) - self.cdf_lo) / (self.cdf_hi - self.cdf_lo)).clamp(0.0, 1.0)
+        }
+    }
+
+    pub(super) fn density(&self, x: f64) -> f64 {
+        if self.lo <= x && x <= self.hi {
+            self.inner.density(x) / (self.cdf_hi - self.cdf_lo)
+        } else {
+            0.0
+        }
+    }
+
     pub(super) fn quantile(&self, p: f64) -> f64 {
         self.inner
             .quantile(self.cdf_lo + (self.cdf_hi - self.cdf_lo) * p)
