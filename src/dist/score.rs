@@ -12,7 +12,7 @@
 
 use super::Dist;
 use super::Repr;
-use super::normal::std_normal_cdf;
+use super::normal::{std_normal_cdf, std_normal_quantile};
 
 /// How far a tabulated draw may be from the exact one, on the probability scale: a
 /// draw `x` from score `y` is, to [`ROUNDING_FLOATS`] floats, the exact quantile
@@ -40,8 +40,8 @@ const TOP_WIDTH: f64 = 0.125;
 /// Refinement depth limit (a cell is then 2^-40 of a top cell; the probability-width
 /// rule in `refine` stops long before).
 const MAX_DEPTH: u32 = 40;
-/// Most cells a table may have (256 kB); beyond, the input is drawn exactly
-/// (bisection), as when the CDF cannot resolve it (Beta(1e-3, 1e3) has half its mass
+/// Most cells a table may have (256 kB), plus four per breakpoint; beyond, the input is
+/// drawn exactly (bisection), as when the CDF cannot resolve it (Beta(1e-3, 1e3) has half its mass
 /// below 1e-300) or is itself inaccurate (statrs' incomplete beta function for shapes
 /// of ~1e5).
 const MAX_CELLS: usize = 4096;
@@ -225,34 +225,66 @@ struct Node {
 
 impl ScoreTable {
     fn new(dist: &Dist) -> Option<ScoreTable> {
+        // The points cells start from: a grid in y, and the scores of the breakpoints,
+        // where the quantile jumps (a gap between components), turns flat (an atom) or
+        // has a kink (a uniform's end): a cell that straddled one would be halved ~30
+        // times around it.
+        let (p_min, p_max) = (std_normal_cdf(-Y_MAX), std_normal_cdf(Y_MAX));
         let top = (2.0 * Y_MAX / TOP_WIDTH).round() as usize;
+        let mut points: Vec<(f64, f64, bool)> = (0..=top)
+            .map(|i| {
+                let y = -Y_MAX + (2.0 * Y_MAX) * i as f64 / top as f64;
+                (y, std_normal_cdf(y), false)
+            })
+            .collect();
+        let mut xs = Vec::new();
+        breakpoints(dist, &mut xs);
+        for x in xs {
+            for p in [dist.cdf_left(x), dist.cdf(x)] {
+                if p > p_min && p < p_max {
+                    points.push((std_normal_quantile(p), p, true));
+                }
+            }
+        }
+        points.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.2.cmp(&b.2)));
+        // one point per score, a breakpoint's exact probability kept
+        points.dedup_by(|later, kept| {
+            if later.0 == kept.0 {
+                if later.2 {
+                    *kept = *later;
+                }
+                true
+            } else {
+                false
+            }
+        });
         let mut b = Builder {
             dist,
             scale: Scale::of(dist),
             ys: Vec::new(),
             cells: Vec::new(),
+            max_cells: MAX_CELLS + 4 * points.len(),
         };
-        let first_y = -Y_MAX;
-        let first_p = std_normal_cdf(first_y);
         let (s_lo, _) = dist.support();
-        let first_x = if s_lo.is_finite() {
-            b.quantile_above(first_p, s_lo, 0.0)
+        let x_first = if s_lo.is_finite() {
+            b.quantile_above(p_min, s_lo, 0.0)
         } else {
-            dist.quantile(first_p)
+            dist.quantile(p_min)
         };
-        let mut left = b.node(first_y, first_x);
-        let x_first = first_x;
+        let mut left = b.node(-Y_MAX, p_min, x_first);
         let mut gap = 0.0;
-        for i in 1..=top {
-            let y = if i == top {
-                Y_MAX
-            } else {
-                -Y_MAX + i as f64 * TOP_WIDTH
-            };
-            let right = b.node_above(y, &left, gap);
+        for &(y, p, breakpoint) in &points[1..] {
+            // the quantile's left limit here ends this segment; at a breakpoint its
+            // right limit (the smallest x with F(x) > p) starts the next
+            let right = b.node(y, p, b.quantile_above(p, left.x, gap));
             b.refine(left, right, 0)?;
             gap = right.x - left.x;
-            left = right;
+            left = if breakpoint {
+                let above = b.quantile_above(p.next_up(), right.x, gap);
+                b.node(y, p, above)
+            } else {
+                right
+            };
         }
         let x_last = left.x;
         let Builder {
@@ -341,26 +373,22 @@ struct Builder<'d> {
     scale: Scale,
     ys: Vec<f64>,
     cells: Vec<Cell>,
+    max_cells: usize,
 }
 
 impl Builder<'_> {
-    /// The node at `y` whose exact quantile is `x`.
-    fn node(&self, y: f64, x: f64) -> Node {
+    /// The node at score `y` (probability `p`) whose exact quantile is `x`.
+    fn node(&self, y: f64, p: f64, x: f64) -> Node {
         let phi = (-0.5 * y * y).exp() / (2.0 * std::f64::consts::PI).sqrt();
         Node {
             y,
-            p: std_normal_cdf(y),
+            p,
             x,
             g: self.scale.to(x),
             // dg/dy = dg/dx * dx/dy; non-finite at an atom, a gap or an end (the cell
             // then uses its secant)
             slope: self.scale.derivative(x) * phi / self.dist.density(x),
         }
-    }
-
-    /// The node at `y`, above `left` (see [`Builder::quantile_above`]).
-    fn node_above(&self, y: f64, left: &Node, gap: f64) -> Node {
-        self.node(y, self.quantile_above(std_normal_cdf(y), left.x, gap))
     }
 
     /// The quantile at `p`, searched upwards from `lo` in steps growing from `gap` (the
@@ -388,7 +416,7 @@ impl Builder<'_> {
         let cell = cubic(&a, &b);
         let narrow = b.p - a.p <= BUILD_TOLERANCE;
         if narrow || depth >= MAX_DEPTH || self.within_tolerance(&a, &b, &cell) {
-            if self.cells.len() >= MAX_CELLS {
+            if self.cells.len() >= self.max_cells {
                 return None;
             }
             self.ys.push(a.y);
@@ -396,7 +424,8 @@ impl Builder<'_> {
             return Some(());
         }
         let y = a.y + (b.y - a.y) / 2.0;
-        let mid = self.node(y, solve(self.dist, std_normal_cdf(y), a.x, b.x));
+        let p = std_normal_cdf(y);
+        let mid = self.node(y, p, solve(self.dist, p, a.x, b.x));
         self.refine(a, mid, depth + 1)?;
         self.refine(mid, b, depth + 1)
     }
@@ -431,6 +460,31 @@ pub(super) fn within(dist: &Dist, x: f64, p: f64, tol: f64, floats: usize) -> bo
             z = z.next_down();
         }
         dist.cdf(z) - tol <= p
+    }
+}
+
+/// Where a distribution's quantile function may jump, turn flat or have a kink: the
+/// ends of bounded parts (and a triangular's mode), fixed values, the lognormal's 0.
+fn breakpoints(dist: &Dist, out: &mut Vec<f64>) {
+    match &dist.0 {
+        Repr::Fixed(v) => out.push(*v),
+        Repr::Uniform { min, max } | Repr::Beta { min, max, .. } => out.extend([*min, *max]),
+        Repr::Triangular { min, mode, max } => out.extend([*min, *mode, *max]),
+        Repr::Normal { .. } => {}
+        Repr::LogNormal { .. } => out.push(0.0),
+        Repr::Mixture(m) => {
+            for (c, w) in m.components.iter().zip(&m.weights) {
+                if *w > 0.0 {
+                    breakpoints(c, out);
+                }
+            }
+        }
+        Repr::Truncated(t) => {
+            let mut inner = Vec::new();
+            breakpoints(&t.inner, &mut inner);
+            out.extend(inner.into_iter().filter(|x| t.lo <= *x && *x <= t.hi));
+            out.extend([t.lo, t.hi].into_iter().filter(|x| x.is_finite()));
+        }
     }
 }
 
@@ -501,6 +555,9 @@ fn solve(dist: &Dist, p: f64, mut lo: f64, mut hi: f64) -> f64 {
             }
         }
         let f = dist.cdf(mid) - p;
+        if f == 0.0 && dist.cdf(mid.next_down()) < p {
+            return mid; // hit exactly (a linear CDF does at once): the smallest such x
+        }
         if f >= 0.0 {
             hi = mid;
             f_hi = f;
@@ -536,6 +593,13 @@ mod tests {
             })
             .collect();
         let piece_weights: Vec<f64> = (0..40).map(|i| 1.0 + (i % 5) as f64).collect();
+        let many: Vec<Dist> = (0..1000)
+            .map(|i| {
+                let lo = i as f64 * 0.02;
+                Dist::uniform(lo, lo + 0.015).unwrap()
+            })
+            .collect();
+        let many_weights: Vec<f64> = (0..1000).map(|i| 1.0 + (i % 3) as f64).collect();
         vec![
             ("pert", Dist::pert(2025.0, 2028.0, 2034.0).unwrap()),
             ("beta(2, 5)", Dist::beta(2.0, 5.0, 0.0, 1.0).unwrap()),
@@ -554,6 +618,10 @@ mod tests {
             (
                 "40 uniforms with gaps",
                 Dist::mixture(pieces.clone(), &piece_weights).unwrap(),
+            ),
+            (
+                "1000 uniforms with gaps",
+                Dist::mixture(many, &many_weights).unwrap(),
             ),
             (
                 "atoms and a normal",
