@@ -20,10 +20,10 @@
 //! - mixture: one uniform picks the component by its cumulative weight ([`mixture`]);
 //! - truncation: inverse CDF restricted to `[F(lo), F(hi)]` for uniform and
 //!   triangular, and for normal and lognormal when less than half the mass is kept
-//!   (exact, no rejection); rejection (draw until inside, also exact) for normal and
-//!   lognormal keeping at least half the mass, where it is ~5x cheaper than erfc and
-//!   its inverse, and for beta, PERT and mixtures, whose kept mass validation has
-//!   checked is not tiny ([`truncated`]).
+//!   (exact, no rejection); rejection (draw until inside, also exact) for every other
+//!   family keeping at least half the mass, where it is ~5x cheaper than erfc and its
+//!   inverse; below half, a beta or PERT from a piecewise hat and a mixture from its
+//!   truncated components, both exact and about one draw's cost ([`truncated`]).
 
 mod beta;
 mod error;
