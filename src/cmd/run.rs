@@ -34,7 +34,7 @@ pub struct Args {
     #[arg(long)]
     pub sensitivity: bool,
 
-    /// Skip chart.svg and chart.png (drawing the PNG takes ~0.3 s).
+    /// Skip chart.svg and chart.png (drawing them takes ~10 ms).
     #[arg(long = "no-chart")]
     pub no_chart: bool,
 
