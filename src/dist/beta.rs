@@ -252,8 +252,9 @@ impl BetaHat {
         }
     }
 
-    /// One draw in `[a, b]`.
-    #[inline]
+    /// One draw in `[a, b]`. (Out of line: inlined, its registers would cost every
+    /// other family drawn through `Dist::sample_other` a longer prologue.)
+    #[inline(never)]
     pub(super) fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         loop {
             let u: f64 = rng.random();

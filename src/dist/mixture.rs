@@ -72,12 +72,11 @@ impl Mixture {
     #[inline]
     pub(super) fn pick(&self, u: f64) -> usize {
         let c = &self.cumulative;
-        let k = if c.len() <= Self::LINEAR_PICK {
-            c.iter().position(|&c| u < c).unwrap_or(c.len())
+        if c.len() <= Self::LINEAR_PICK {
+            c.iter().position(|&c| u < c).unwrap_or(c.len() - 1)
         } else {
-            c.partition_point(|&c| c <= u)
-        };
-        k.min(c.len() - 1)
+            c.partition_point(|&c| c <= u).min(c.len() - 1)
+        }
     }
 
     /// Up to this many components, [`Mixture::pick`] scans linearly.

@@ -151,7 +151,9 @@ fn truncate_with(inner: Dist, lo: f64, hi: f64, limit: bool) -> Result<Dist, Dis
 }
 
 impl Truncated {
-    #[inline]
+    /// (Out of line, so that `Dist::sample_other` stays as short for the other families
+    /// as it was before truncations had four routes.)
+    #[inline(never)]
     pub(super) fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match &self.method {
             Method::Inverse => {
