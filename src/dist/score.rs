@@ -239,8 +239,14 @@ impl ScoreTable {
             .collect();
         let mut xs = Vec::new();
         breakpoints(dist, &mut xs);
+        xs.retain(|x| x.is_finite());
+        xs.sort_by(f64::total_cmp);
+        xs.dedup();
+        let mut breaks = Vec::with_capacity(xs.len());
         for x in xs {
-            for p in [dist.cdf_left(x), dist.cdf(x)] {
+            let (left, at) = (dist.cdf_left(x), dist.cdf(x));
+            breaks.push((x, at));
+            for p in [left, at] {
                 if p > p_min && p < p_max {
                     points.push((std_normal_quantile(p), p, true));
                 }
@@ -264,6 +270,7 @@ impl ScoreTable {
             ys: Vec::new(),
             cells: Vec::new(),
             max_cells: MAX_CELLS + 4 * points.len(),
+            breaks,
         };
         let (s_lo, _) = dist.support();
         let x_first = if s_lo.is_finite() {
@@ -374,6 +381,9 @@ struct Builder<'d> {
     ys: Vec<f64>,
     cells: Vec<Cell>,
     max_cells: usize,
+    /// The breakpoints and the CDF at each, by `x`: between two of them the CDF is
+    /// smooth, so a root bracketed by them is found in a few steps.
+    breaks: Vec<(f64, f64)>,
 }
 
 impl Builder<'_> {
@@ -408,7 +418,19 @@ impl Builder<'_> {
             a = h;
             step *= 4.0;
         };
-        solve(self.dist, p, a, hi)
+        self.solve(p, a, hi)
+    }
+
+    /// [`solve`] within `(lo, hi]`, narrowed first to the breakpoints around `p`.
+    fn solve(&self, p: f64, mut lo: f64, mut hi: f64) -> f64 {
+        let k = self.breaks.partition_point(|&(_, f)| f < p);
+        if let Some(&(x, _)) = self.breaks.get(k) {
+            hi = hi.min(x);
+        }
+        if let Some(&(x, _)) = k.checked_sub(1).and_then(|i| self.breaks.get(i)) {
+            lo = lo.max(x);
+        }
+        solve(self.dist, p, lo, hi)
     }
 
     /// Add the cells between two nodes, halving until the tolerance holds.
@@ -425,7 +447,7 @@ impl Builder<'_> {
         }
         let y = a.y + (b.y - a.y) / 2.0;
         let p = std_normal_cdf(y);
-        let mid = self.node(y, p, solve(self.dist, p, a.x, b.x));
+        let mid = self.node(y, p, self.solve(p, a.x, b.x));
         self.refine(a, mid, depth + 1)?;
         self.refine(mid, b, depth + 1)
     }
@@ -522,7 +544,11 @@ fn cubic(a: &Node, b: &Node) -> Cell {
     ]
 }
 
-/// The smallest `x` in `(lo, hi]` with `F(x) >= p`, to the last bit or so, given
+/// How close to `p` a root may stop: 1e-15 in probability, 1/50,000 of the tolerance.
+const SOLVED: f64 = 1e-15;
+
+/// The smallest `x` in `(lo, hi]` with `F(x) >= p` (to the last bit, or an `x` with
+/// `F(x)` within [`SOLVED`] of `p`: the exact quantile of a probability that close), given
 /// `F(lo) < p <= F(hi)`: regula falsi with the Illinois modification, every third step
 /// a bisection (at 0 when the bracket holds it, geometric when it spans orders of
 /// magnitude), so that it always terminates.
@@ -557,6 +583,9 @@ fn solve(dist: &Dist, p: f64, mut lo: f64, mut hi: f64) -> f64 {
         let f = dist.cdf(mid) - p;
         if f == 0.0 && dist.cdf(mid.next_down()) < p {
             return mid; // hit exactly (a linear CDF does at once): the smallest such x
+        }
+        if f != 0.0 && f.abs() <= SOLVED {
+            return mid; // as good as exact on the probability scale (0: maybe a flat part)
         }
         if f >= 0.0 {
             hi = mid;
