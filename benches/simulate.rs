@@ -7,8 +7,11 @@
 //!   same primitive variates with no dispatch at all) and `walk4-kernel` (a minimal
 //!   model: those variates, a 4-segment linear walk, a bin; see `common/mod.rs`).
 //! - `run`: whole runs of the default scenario through
-//!   `engine::simulate_with_threads`, 1e6 and 1e7 trajectories on 1 and 2 threads.
-//! - `dist`: one `Dist::sample` of each family.
+//!   `engine::simulate_with_threads`, 1e6 and 1e7 trajectories on 1 and 2 threads; and
+//!   of variants of it (`correlated`: a rank correlation on the threshold, a mixture).
+//! - `dist`: one draw of each form: `Dist::sample` of every family, mixture and
+//!   truncation route, and `correlated-<form>`: the value from a normal score, as the
+//!   copula draws a correlated input (`ScoreMap::value`, the normal variate included).
 //!
 //! All report throughput in elements (trajectories or draws) per second. At the end a
 //! summary prints each scenario's simulator/baseline ratio and the 1 -> 2 thread scaling,
@@ -17,11 +20,15 @@
 
 mod common;
 
-use agi_timelines::dist::Dist;
+use agi_timelines::dist::{Dist, ScoreMap, Z90};
 use agi_timelines::engine::{RunSpec, Silent, simulate_with_threads};
 use agi_timelines::model::Model;
-use common::{BareKernel, Baseline, Simulator, WalkKernel, bench_rng, shipped_models, yearly_grid};
+use common::{
+    BareKernel, Baseline, Simulator, WalkKernel, bench_rng, correlated_default, shipped_models,
+    yearly_grid,
+};
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
+use rand_distr::{Distribution, StandardNormal};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -62,31 +69,47 @@ const RUN_CONFIGS: &[(&str, &[u64], fn(RunSpec, &Model) -> RunSpec)] = &[
     }),
 ];
 
+/// Variants of the default scenario run whole, like `plain`, as `run/<name>/...`: a
+/// model feature's cost beside the plain run's.
+#[allow(clippy::type_complexity)]
+const RUN_MODELS: &[(&str, &[u64], fn() -> Model)] =
+    &[("correlated", &[1_000_000], || correlated_default())];
+
 fn run_benches(c: &mut Criterion) {
     let model = &shipped_models()[0];
     let mut g = c.benchmark_group("run");
     g.sampling_mode(SamplingMode::Flat);
     g.sample_size(10);
     g.warm_up_time(Duration::from_millis(500));
+    let mut bench = |config: &str, model: &Model, n: u64, spec: &RunSpec| {
+        // Enough time for 10 samples at ~0.4 us per trajectory on one thread.
+        g.measurement_time(Duration::from_secs_f64(n as f64 * 4e-7 * 10.0 + 1.0));
+        g.throughput(Throughput::Elements(n));
+        for threads in [1usize, 2] {
+            let id = BenchmarkId::new(
+                format!("{config}/{}", count_label(n)),
+                format!("{threads}t"),
+            );
+            g.bench_function(id, |b| {
+                b.iter(|| {
+                    simulate_with_threads(model, spec, threads, &Silent)
+                        .unwrap()
+                        .unwrap()
+                })
+            });
+        }
+    };
     for &(config, counts, configure) in RUN_CONFIGS {
         for &n in counts {
-            // Enough time for 10 samples at ~0.4 us per trajectory on one thread.
-            g.measurement_time(Duration::from_secs_f64(n as f64 * 4e-7 * 10.0 + 1.0));
-            g.throughput(Throughput::Elements(n));
-            for threads in [1usize, 2] {
-                let spec = configure(RunSpec::new(model, 1, n, yearly_grid(model)), model);
-                let id = BenchmarkId::new(
-                    format!("{config}/{}", count_label(n)),
-                    format!("{threads}t"),
-                );
-                g.bench_function(id, |b| {
-                    b.iter(|| {
-                        simulate_with_threads(model, &spec, threads, &Silent)
-                            .unwrap()
-                            .unwrap()
-                    })
-                });
-            }
+            let spec = configure(RunSpec::new(model, 1, n, yearly_grid(model)), model);
+            bench(config, model, n, &spec);
+        }
+    }
+    for &(name, counts, build) in RUN_MODELS {
+        let variant = build();
+        for &n in counts {
+            let spec = RunSpec::new(&variant, 1, n, yearly_grid(&variant));
+            bench(name, &variant, n, &spec);
         }
     }
     g.finish();
@@ -96,10 +119,26 @@ fn count_label(n: u64) -> String {
     format!("1e{}", (n as f64).log10().round())
 }
 
-fn dist_benches(c: &mut Criterion) {
+/// One of every form a priors file can write: each family, mixtures small and large,
+/// every truncation route (inverse CDF, rejection, and the thin truncations that keep
+/// under half the mass).
+fn every_form() -> Vec<(&'static str, Dist)> {
     let normal = Dist::normal(1.0, 2.0).unwrap();
-    let lognormal = Dist::lognormal_interval(0.4, 0.75, agi_timelines::dist::Z90).unwrap();
-    let dists: Vec<(&str, Dist)> = vec![
+    let lognormal = Dist::lognormal_interval(0.4, 0.75, Z90).unwrap();
+    let ln = |lo, hi| Dist::lognormal_interval(lo, hi, Z90).unwrap();
+    let threshold = Dist::mixture(vec![ln(4.5, 12.0), ln(12.0, 40.0)], &[0.9, 0.1]).unwrap();
+    let pieces = |k: usize| {
+        let components: Vec<Dist> = (0..k)
+            .map(|i| {
+                let lo = 3.0 + 20.0 * i as f64 / k as f64;
+                Dist::uniform(lo, lo + 15.0 / k as f64).unwrap()
+            })
+            .collect();
+        let weights: Vec<f64> = (0..k).map(|i| 1.0 + (i % 5) as f64).collect();
+        Dist::mixture(components, &weights).unwrap()
+    };
+    let pert = Dist::pert(0.0, 10.0, 100.0).unwrap();
+    vec![
         ("fixed", Dist::fixed(1.0).unwrap()),
         ("uniform", Dist::uniform(0.08, 0.15).unwrap()),
         ("normal", normal.clone()),
@@ -107,37 +146,78 @@ fn dist_benches(c: &mut Criterion) {
         ("triangular", Dist::triangular(0.0, 0.2, 1.0).unwrap()),
         ("pert", Dist::pert(2025.0, 2028.0, 2034.0).unwrap()),
         ("beta", Dist::beta(1.9, 5.8, 0.0, 40.0).unwrap()),
+        ("beta-small-shapes", Dist::beta(0.3, 0.6, 0.0, 1.0).unwrap()),
+        ("beta-cheng", Dist::beta(0.05, 3.0, 0.0, 1.0).unwrap()),
+        ("beta-cheng-tiny", Dist::beta(1e-3, 1e-3, 0.0, 1.0).unwrap()),
+        ("mixture-2-lognormal", threshold.clone()),
+        ("mixture-40-uniform", pieces(40)),
+        ("mixture-1000-uniform", pieces(1000)),
         (
-            "mixture-2-lognormal",
-            Dist::mixture(
-                vec![
-                    lognormal.clone(),
-                    Dist::lognormal_interval(12.0, 40.0, 1.6448536269514722).unwrap(),
-                ],
-                &[0.9, 0.1],
-            )
-            .unwrap(),
+            "mixture-with-atom",
+            Dist::mixture(vec![Dist::fixed(0.0).unwrap(), ln(0.3, 0.8)], &[0.2, 0.8]).unwrap(),
         ),
         (
             "truncated-normal",
-            Dist::truncated(normal, 0.0, f64::INFINITY).unwrap(),
+            Dist::truncated(normal.clone(), 0.0, f64::INFINITY).unwrap(),
+        ),
+        (
+            "truncated-normal-tail",
+            Dist::truncated(normal, 6.0, 8.0).unwrap(),
         ),
         (
             "truncated-lognormal",
             Dist::truncated(lognormal, 0.0, 0.7).unwrap(),
         ),
         (
+            "truncated-uniform",
+            Dist::truncated(Dist::uniform(0.0, 10.0).unwrap(), 2.0, 3.0).unwrap(),
+        ),
+        (
+            "truncated-triangular",
+            Dist::truncated(Dist::triangular(0.0, 0.2, 1.0).unwrap(), 0.5, 0.9).unwrap(),
+        ),
+        (
             "truncated-pert-rejection",
             Dist::truncated(Dist::pert(0.1, 0.4, 1.0).unwrap(), 0.0, 0.8).unwrap(),
         ),
-    ];
+        (
+            "truncated-pert-thin",
+            Dist::truncated(pert.clone(), 80.0, 100.0).unwrap(),
+        ),
+        (
+            "truncated-pert-10pct",
+            Dist::truncated(pert, 40.0, 100.0).unwrap(),
+        ),
+        (
+            "truncated-mixture-rejection",
+            Dist::truncated(threshold.clone(), 0.0, 30.0).unwrap(),
+        ),
+        (
+            "truncated-mixture-thin",
+            Dist::truncated(threshold, 50.0, f64::INFINITY).unwrap(),
+        ),
+    ]
+}
+
+fn dist_benches(c: &mut Criterion) {
+    let forms = every_form();
     let mut g = c.benchmark_group("dist");
     g.throughput(Throughput::Elements(1));
     g.warm_up_time(Duration::from_millis(500));
     g.measurement_time(Duration::from_secs(1));
     let mut rng = bench_rng();
-    for (name, d) in &dists {
+    for (name, d) in &forms {
         g.bench_function(*name, |b| b.iter(|| d.sample(&mut rng)));
+    }
+    // As the copula draws a correlated input: a normal score, then its value.
+    for (name, d) in forms.iter().filter(|(_, d)| !d.is_fixed()) {
+        let map = ScoreMap::new(d);
+        g.bench_function(format!("correlated-{name}"), |b| {
+            b.iter(|| {
+                let y: f64 = StandardNormal.sample(&mut rng);
+                map.value(y)
+            })
+        });
     }
     g.finish();
 }
@@ -196,7 +276,8 @@ fn summary(models: &[Model], since: SystemTime) {
         }
     }
     let mut scaling = Vec::new();
-    for &(config, counts, _) in RUN_CONFIGS {
+    let configs = RUN_CONFIGS.iter().map(|&(c, n, _)| (c, n));
+    for (config, counts) in configs.chain(RUN_MODELS.iter().map(|&(c, n, _)| (c, n))) {
         for &n in counts {
             let id = |t: &str| format!("run/{config}_{}/{t}", count_label(n));
             if let (Some(t1), Some(t2)) = (median_ns(&id("1t"), since), median_ns(&id("2t"), since))

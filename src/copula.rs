@@ -7,12 +7,13 @@
 //! a correlated input is drawn as `F^-1(Phi(y))` with `y` one component of `L z`,
 //! `z` independent standard normals and `L` the Cholesky factor of the correlation
 //! matrix. Normal and lognormal inputs skip the `Phi` / `F^-1` round trip
-//! (`mean + sd * y`, `exp(mu + sigma * y)`), which is exact and cheaper
-//! ([`Dist::from_normal_score`]).
+//! (`mean + sd * y`, `exp(mu + sigma * y)`), which is exact and cheaper; inputs without
+//! a closed-form quantile (beta, PERT, mixtures) are drawn from a table built once, within
+//! [`crate::dist::SCORE_TOLERANCE`] of exact ([`ScoreMap`]).
 //!
 //! A copula knows only the marginals of its members, not the model they belong to.
 
-use crate::dist::Dist;
+use crate::dist::{Dist, ScoreMap};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
@@ -62,9 +63,22 @@ pub struct Copula {
     pub members: Vec<(usize, Dist)>,
     /// Cholesky factor of the Pearson correlation matrix of the copula's normals.
     pub chol: Vec<f64>,
+    /// How each member's value follows from its normal score, in `members` order.
+    maps: Vec<ScoreMap>,
 }
 
 impl Copula {
+    /// The copula of `members` (input position and marginal) with the Cholesky factor
+    /// `chol` of their normals' correlation matrix.
+    pub fn new(members: Vec<(usize, Dist)>, chol: Vec<f64>) -> Copula {
+        let maps = members.iter().map(|(_, d)| ScoreMap::new(d)).collect();
+        Copula {
+            members,
+            chol,
+            maps,
+        }
+    }
+
     pub fn size(&self) -> usize {
         self.members.len()
     }
@@ -77,10 +91,10 @@ impl Copula {
         for zi in z.iter_mut() {
             *zi = StandardNormal.sample(rng);
         }
-        for (i, (m, dist)) in self.members.iter().enumerate() {
+        for (i, ((m, _), map)) in self.members.iter().zip(&self.maps).enumerate() {
             let row = &self.chol[i * k..i * k + i + 1];
             let y: f64 = row.iter().zip(&z[..=i]).map(|(l, z)| l * z).sum();
-            values[*m] = dist.from_normal_score(y);
+            values[*m] = map.value(y);
         }
     }
 }

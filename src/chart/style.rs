@@ -32,8 +32,8 @@ pub(super) const SERIES: &[RGBColor] = &[
     RGBColor(0x00, 0x00, 0x00),
 ];
 
-/// Drawing scale: 1 for SVG; 2 for PNG, drawn at twice the size and averaged down, which
-/// smooths the lines (plotters' bitmap lines are not anti-aliased).
+/// Drawing scale: sizes in pixels (or SVG units) are multiplied by it. 1 for both SVG and
+/// PNG (whose lines and text are anti-aliased as they are drawn).
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Scale(pub(super) i32);
 

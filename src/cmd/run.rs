@@ -44,7 +44,8 @@ pub struct Args {
     #[arg(long, value_name = "YEARS", value_parser = parse_years)]
     pub signposts: Option<Years>,
 
-    /// Skip chart.svg and chart.png (drawing the PNG takes ~0.3 s).
+    /// Skip the charts: chart.svg and chart.png, and signposts.svg/png (drawing them
+    /// takes ~10 ms).
     #[arg(long = "no-chart")]
     pub no_chart: bool,
 

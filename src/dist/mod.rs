@@ -6,7 +6,8 @@
 //! always consistent (no normal with a negative sd). Every family also exposes its exact
 //! CDF and quantile function: the CDF lets tests check samplers (Kolmogorov-Smirnov) and
 //! lets validation measure how much mass a truncation keeps; the quantile gives exact
-//! input deciles for sensitivity analysis and the copula's marginals.
+//! input deciles for sensitivity analysis; with the density they build the tables from
+//! which the copula draws correlated beta, PERT and mixture inputs ([`ScoreMap`]).
 //!
 //! Sampling methods (chosen for speed where an exact method is cheap):
 //! - normal: ziggurat (`rand_distr::StandardNormal`), `mean + sd * z`;
@@ -19,19 +20,21 @@
 //! - mixture: one uniform picks the component by its cumulative weight ([`mixture`]);
 //! - truncation: inverse CDF restricted to `[F(lo), F(hi)]` for uniform and
 //!   triangular, and for normal and lognormal when less than half the mass is kept
-//!   (exact, no rejection); rejection (draw until inside, also exact) for normal and
-//!   lognormal keeping at least half the mass, where it is ~5x cheaper than erfc and
-//!   its inverse, and for beta, PERT and mixtures, whose kept mass validation has
-//!   checked is not tiny ([`truncated`]).
+//!   (exact, no rejection); rejection (draw until inside, also exact) for every other
+//!   family keeping at least half the mass, where it is ~5x cheaper than erfc and its
+//!   inverse; below half, a beta or PERT from a piecewise hat and a mixture from its
+//!   truncated components, both exact and about one draw's cost ([`truncated`]).
 
 mod beta;
 mod error;
 mod mixture;
 mod normal;
+mod score;
 mod truncated;
 
 pub use error::DistError;
 pub use normal::{Z80, Z90, std_normal_cdf, std_normal_density, std_normal_quantile};
+pub use score::{ROUNDING_FLOATS, SCORE_TOLERANCE, ScoreMap};
 pub use truncated::{MIN_REJECTION_MASS, REJECTION_BELOW_MASS};
 
 use beta::{BetaSampler, beta_cdf, beta_density, beta_quantile};
@@ -368,7 +371,62 @@ impl Dist {
         match &self.0 {
             Repr::Fixed(v) => (x > *v) as u8 as f64,
             Repr::Mixture(m) => m.cdf_left(x),
+            Repr::Truncated(t) => t.cdf_left(x),
             _ => self.cdf(x),
+        }
+    }
+
+    /// The probability density at `x`; `+inf` at an atom (a fixed value, or a
+    /// mixture's fixed component).
+    pub fn density(&self, x: f64) -> f64 {
+        const SQRT_2PI: f64 = 2.506_628_274_631_000_7;
+        match &self.0 {
+            Repr::Fixed(v) => {
+                if x == *v {
+                    f64::INFINITY
+                } else {
+                    0.0
+                }
+            }
+            Repr::Uniform { min, max } => {
+                if *min <= x && x <= *max {
+                    1.0 / (max - min)
+                } else {
+                    0.0
+                }
+            }
+            Repr::Normal { mean, sd } => {
+                let z = (x - mean) / sd;
+                (-0.5 * z * z).exp() / (sd * SQRT_2PI)
+            }
+            Repr::LogNormal { mu, sigma } => {
+                if x > 0.0 {
+                    let z = (x.ln() - mu) / sigma;
+                    (-0.5 * z * z).exp() / (sigma * x * SQRT_2PI)
+                } else {
+                    0.0
+                }
+            }
+            Repr::Triangular { min, mode, max } => {
+                if x < *min || x > *max {
+                    0.0
+                } else if x < *mode {
+                    2.0 * (x - min) / ((max - min) * (mode - min))
+                } else if x > *mode {
+                    2.0 * (max - x) / ((max - min) * (max - mode))
+                } else {
+                    2.0 / (max - min)
+                }
+            }
+            Repr::Beta {
+                alpha,
+                beta,
+                min,
+                max,
+                ..
+            } => beta_density(*alpha, *beta, (x - min) / (max - min)) / (max - min),
+            Repr::Mixture(m) => m.density(x),
+            Repr::Truncated(t) => t.density(x),
         }
     }
 
@@ -443,49 +501,6 @@ impl Dist {
         })
     }
 
-    /// The probability density at `x` (of the continuous part: a fixed value, or a
-    /// mixture's fixed component, has no density).
-    pub fn density(&self, x: f64) -> f64 {
-        match &self.0 {
-            Repr::Fixed(_) => 0.0,
-            Repr::Uniform { min, max } => {
-                if (*min..=*max).contains(&x) {
-                    1.0 / (max - min)
-                } else {
-                    0.0
-                }
-            }
-            Repr::Normal { mean, sd } => std_normal_density((x - mean) / sd) / sd,
-            Repr::LogNormal { mu, sigma } => {
-                if x > 0.0 {
-                    std_normal_density((x.ln() - mu) / sigma) / (x * sigma)
-                } else {
-                    0.0
-                }
-            }
-            Repr::Triangular { min, mode, max } => {
-                if x < *min || x > *max {
-                    0.0
-                } else if x < *mode {
-                    2.0 * (x - min) / ((max - min) * (mode - min))
-                } else if x > *mode {
-                    2.0 * (max - x) / ((max - min) * (max - mode))
-                } else {
-                    2.0 / (max - min)
-                }
-            }
-            Repr::Beta {
-                alpha,
-                beta,
-                min,
-                max,
-                ..
-            } => beta_density(*alpha, *beta, (x - min) / (max - min)) / (max - min),
-            Repr::Mixture(m) => m.density(x),
-            Repr::Truncated(t) => t.density(x),
-        }
-    }
-
     /// The largest value of the density on `[lo, hi]` (an upper bound for mixtures), or
     /// `None` where it is unbounded: a fixed value (a point mass), a beta with a shape
     /// below 1 (infinite at an end).
@@ -522,8 +537,9 @@ impl Dist {
         }
     }
 
-    /// The value at the standard-normal score `y` (the quantile at `Phi(y)`), as the
-    /// copula draws a correlated input. Normal and lognormal skip the round trip.
+    /// The value at the standard-normal score `y` (the quantile at `Phi(y)`), exactly.
+    /// Normal and lognormal skip the round trip. For families without a closed-form
+    /// quantile this is a bisection; the copula draws those through a [`ScoreMap`].
     #[inline]
     pub fn from_normal_score(&self, y: f64) -> f64 {
         match &self.0 {

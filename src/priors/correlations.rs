@@ -184,10 +184,7 @@ pub(super) fn correlations_block(
     }
     if pairs.is_empty() {
         // an empty array: nothing to correlate (filtered out by the caller)
-        return Some(Copula {
-            members: Vec::new(),
-            chol: Vec::new(),
-        });
+        return Some(Copula::new(Vec::new(), Vec::new()));
     }
     let members: Vec<InputId> = members.iter().map(|&m| ids[m]).collect();
     let k = members.len();
@@ -220,5 +217,5 @@ pub(super) fn correlations_block(
         .iter()
         .map(|&m| (m.index(), b.inputs.get(m).dist.clone()))
         .collect();
-    Some(Copula { members, chol })
+    Some(Copula::new(members, chol))
 }

@@ -274,3 +274,112 @@ fn a_large_impossible_set_gets_a_fix_that_works() {
     }
     parse_model("big.toml", &fixed).unwrap_or_else(|e| panic!("the fix does not work: {e}"));
 }
+
+/// Correlated inputs without a closed-form quantile (beta, PERT, mixtures and their
+/// truncations) are drawn from a table built once (`dist::ScoreMap`), each draw within
+/// `dist::SCORE_TOLERANCE` (1e-10) of exact on the probability scale: their marginals
+/// and rank correlations must be exact to Monte Carlo error.
+const TABULATED: &str = r#"
+start = 2023.2
+[threshold]
+dist = "mixture"
+components = [
+  { dist = "uniform", min = 3, max = 5 },
+  { dist = "uniform", min = 6, max = 7.5 },
+  { dist = "lognormal", ci90 = [8, 30] },
+]
+weights = [3, 2, 4]
+[drivers.compute]
+rate = { dist = "beta", alpha = 2.0, beta = 5.0, min = 0.2, max = 1.0 }
+[drivers.algorithms]
+rate = { dist = "pert", min = 0.1, mode = 0.4, max = 1.0, truncate = [0.2, 0.8] }
+[drivers.unhobbling.rate]
+dist = "mixture"
+components = ["0.1 to 0.5", { dist = "beta", alpha = 0.5, beta = 0.5 }]
+weights = [1, 1]
+truncate = [0.05, 0.6]
+[[correlations]]
+between = ["threshold", "drivers.algorithms.rate"]
+rank = 0.9
+[[correlations]]
+between = ["drivers.compute.rate", "drivers.unhobbling.rate"]
+rank = -0.5
+"#;
+
+#[test]
+fn tabulated_marginals_and_rank_correlations_are_exact() {
+    // The same statistics and tolerances as above: KS at level 0.001 (critical value
+    // 1.949 / sqrt(n)), Spearman within 5 standard errors of its Fisher z.
+    let (m, cols) = draws(TABULATED, 4);
+    let idx = |n: &str| m.input_id(n).unwrap().index();
+    for name in [
+        "threshold",
+        "drivers.compute.rate",
+        "drivers.algorithms.rate",
+        "drivers.unhobbling.rate",
+    ] {
+        let i = m.input_id(name).unwrap();
+        let dist = &m[i].dist;
+        let mut xs = cols[i.index()].clone();
+        xs.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let n = xs.len() as f64;
+        let d = xs
+            .iter()
+            .enumerate()
+            .map(|(k, &x)| {
+                let f = dist.cdf(x);
+                (f - k as f64 / n).max((k + 1) as f64 / n - f)
+            })
+            .fold(0.0, f64::max);
+        assert!(d < 1.949 / n.sqrt(), "{name}: D = {d}");
+    }
+    for (a, b, rho) in [
+        ("threshold", "drivers.algorithms.rate", 0.9),
+        ("drivers.compute.rate", "drivers.unhobbling.rate", -0.5),
+    ] {
+        let got = spearman(&cols[idx(a)], &cols[idx(b)]);
+        let tol = 5.0 * ((1.0 + rho * rho / 2.0) / (N as f64 - 3.0)).sqrt();
+        assert!(
+            (got.atanh() - f64::atanh(rho)).abs() < tol,
+            "{a} ~ {b}: {got} vs {rho}"
+        );
+    }
+}
+
+/// The exact draws of each correlated route for a fixed seed, as
+/// `dist::value_stability_of_every_sampler` pins the independent ones: the first two
+/// trajectories' inputs of [`TABULATED`] (a mixture, a beta, a truncated PERT and a
+/// truncated mixture, all through tables). After a deliberate change, print the new
+/// values with `PRINT_DRAWS=1 cargo test --release value_stability -- --nocapture`.
+#[test]
+fn value_stability_of_correlated_routes() {
+    let m = model(TABULATED);
+    let mut t = Trajectory::new(&m);
+    let mut rng = chunk_rng(42, 0);
+    let mut got = Vec::new();
+    for _ in 0..2 {
+        t.run(&m, &mut rng);
+        got.push(t.inputs.clone());
+    }
+    if std::env::var_os("PRINT_DRAWS").is_some() {
+        println!("correlated routes: {got:?}");
+        return;
+    }
+    assert_eq!(got, PINNED_CORRELATED, "the correlated draws changed");
+}
+
+// Inputs in model order: threshold, compute rate, algorithms rate, unhobbling rate.
+const PINNED_CORRELATED: [[f64; 4]; 2] = [
+    [
+        16.218920661277163,
+        0.6283091313952565,
+        0.5413213754862198,
+        0.19109550197296843,
+    ],
+    [
+        17.463671300868356,
+        0.2671699839271251,
+        0.6179251119347187,
+        0.41506826716769984,
+    ],
+];

@@ -217,6 +217,116 @@ fn truncations() {
     assert_ks("mixture truncated", &d, move |x| d2.cdf(x), 17);
 }
 
+/// Truncations keeping under half the mass of a beta, PERT or mixture are drawn by a
+/// piecewise hat (beta, PERT) or from the truncated components (mixtures), not by
+/// rejection: every kind of hat cell (flat, and the power cells at an end where a shape
+/// below 1 makes the density infinite), against statrs' beta renormalised.
+#[test]
+fn thin_truncations_of_beta_and_pert() {
+    let cases: [(&str, f64, f64, f64, f64, f64, f64); 8] = [
+        // name, alpha, beta, min, max, lo, hi
+        (
+            "pert upper tail, 0.12% kept",
+            1.4,
+            4.6,
+            0.0,
+            100.0,
+            80.0,
+            100.0,
+        ),
+        (
+            "beta lower end, shapes 0.5 and 8",
+            0.5,
+            8.0,
+            0.0,
+            1.0,
+            0.0,
+            0.02,
+        ),
+        (
+            "beta upper end, shapes 8 and 0.5",
+            8.0,
+            0.5,
+            0.0,
+            1.0,
+            0.98,
+            1.0,
+        ),
+        ("beta lower end, shape 0.3", 0.3, 0.6, 0.0, 1.0, 0.0, 0.001),
+        ("beta upper end, shape 0.6", 0.3, 0.6, 0.0, 1.0, 0.999, 1.0),
+        ("beta both ends inside", 0.5, 0.7, 2.0, 6.0, 2.0, 2.4),
+        ("beta large shapes, tail", 300.0, 200.0, 0.0, 1.0, 0.63, 0.7),
+        ("beta shape 0.05", 0.05, 3.0, 0.0, 1.0, 1e-20, 1e-10),
+    ];
+    for (i, (name, a, b, min, max, lo, hi)) in cases.into_iter().enumerate() {
+        let d = Dist::truncated(Dist::beta(a, b, min, max).unwrap(), lo, hi).unwrap();
+        let r = Beta::new(a, b).unwrap();
+        let u = |x: f64| r.cdf(((x - min) / (max - min)).clamp(0.0, 1.0));
+        let (f_lo, f_hi) = (u(lo), u(hi));
+        assert!(f_hi - f_lo < 0.5, "{name}: keeps {}", f_hi - f_lo);
+        assert_ks(
+            name,
+            &d,
+            |x| ((u(x) - f_lo) / (f_hi - f_lo)).clamp(0.0, 1.0),
+            60 + i as u64,
+        );
+    }
+    // PERT as the priors write it
+    let p = Dist::pert(0.0, 10.0, 100.0).unwrap();
+    let d = Dist::truncated(p.clone(), 75.0, 100.0).unwrap();
+    let (f_lo, f_hi) = (p.cdf(75.0), p.cdf(100.0));
+    let r = Beta::new(1.4, 4.6).unwrap();
+    assert_ks(
+        "pert truncated to its upper tail",
+        &d,
+        |x| ((r.cdf(x / 100.0) - f_lo) / (f_hi - f_lo)).clamp(0.0, 1.0),
+        69,
+    );
+}
+
+#[test]
+fn thin_truncations_of_mixtures() {
+    let ln = |lo, hi| Dist::lognormal_interval(lo, hi, Z90).unwrap();
+    let threshold = Dist::mixture(vec![ln(4.5, 12.0), ln(12.0, 40.0)], &[0.9, 0.1]).unwrap();
+    // 0.12% kept, in the second component's tail
+    let tail = Dist::truncated(threshold.clone(), 50.0, f64::INFINITY).unwrap();
+    // a mixture of a beta, a normal and a truncated uniform, cut to a narrow range
+    // where each contributes: parts of every kind, and a truncation of a truncation
+    let varied = Dist::mixture(
+        vec![
+            Dist::beta(2.0, 5.0, 0.0, 1.0).unwrap(),
+            Dist::normal(1.0, 0.5).unwrap(),
+            Dist::truncated(Dist::uniform(0.0, 10.0).unwrap(), 0.3, 0.5).unwrap(),
+            Dist::mixture(vec![ln(0.1, 0.2), ln(0.2, 2.0)], &[1.0, 1.0]).unwrap(),
+        ],
+        &[1.0, 2.0, 1.0, 1.0],
+    )
+    .unwrap();
+    let narrow = Dist::truncated(varied.clone(), 0.42, 0.47).unwrap();
+    for (i, (name, d, inner, lo, hi)) in [
+        (
+            "2-lognormal mixture, upper tail",
+            tail,
+            threshold,
+            50.0,
+            f64::INFINITY,
+        ),
+        ("varied mixture, narrow range", narrow, varied, 0.42, 0.47),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (f_lo, f_hi) = (inner.cdf_left(lo), inner.cdf(hi));
+        assert!(f_hi - f_lo < 0.5, "{name}: keeps {}", f_hi - f_lo);
+        assert_ks(
+            name,
+            &d,
+            |x| ((inner.cdf(x) - f_lo) / (f_hi - f_lo)).clamp(0.0, 1.0),
+            70 + i as u64,
+        );
+    }
+}
+
 #[test]
 fn the_ks_test_detects_a_wrong_distribution() {
     // Guard against a test that cannot fail: sd off by 3% is detected at n = 100,000.
@@ -328,6 +438,33 @@ fn value_stability_of_every_sampler() {
             Dist::truncated(Dist::pert(0.0, 0.5, 2.0).unwrap(), 0.2, 1.5).unwrap(),
             PINNED_TRUNC_PERT,
         ),
+        (
+            "truncated pert, hat",
+            Dist::truncated(Dist::pert(0.0, 10.0, 100.0).unwrap(), 80.0, 100.0).unwrap(),
+            PINNED_TRUNC_PERT_HAT,
+        ),
+        (
+            "truncated beta, power hat",
+            Dist::truncated(Dist::beta(0.5, 8.0, 0.0, 1.0).unwrap(), 0.0, 0.02).unwrap(),
+            PINNED_TRUNC_BETA_POWER,
+        ),
+        (
+            "truncated mixture, parts",
+            Dist::truncated(
+                Dist::mixture(
+                    vec![
+                        Dist::normal(0.0, 1.0).unwrap(),
+                        Dist::beta(2.0, 5.0, 0.0, 4.0).unwrap(),
+                    ],
+                    &[1.0, 1.0],
+                )
+                .unwrap(),
+                2.0,
+                3.0,
+            )
+            .unwrap(),
+            PINNED_TRUNC_MIXTURE_PARTS,
+        ),
     ];
     let print = std::env::var_os("PRINT_DRAWS").is_some();
     for (name, dist, pinned) in routes {
@@ -419,4 +556,22 @@ const PINNED_TRUNC_PERT: [f64; 4] = [
     1.3338408702506326,
     0.387899661010981,
     0.8450706028911672,
+];
+const PINNED_TRUNC_PERT_HAT: [f64; 4] = [
+    84.81148507651433,
+    80.56330038260269,
+    89.23735608521442,
+    84.38586413610074,
+];
+const PINNED_TRUNC_BETA_POWER: [f64; 4] = [
+    0.009741880612114662,
+    0.0004577164723360656,
+    0.01694942434085767,
+    0.008836913088805827,
+];
+const PINNED_TRUNC_MIXTURE_PARTS: [f64; 4] = [
+    2.1716233463777734,
+    2.347667263814461,
+    2.798735608521442,
+    2.0375480203254,
 ];
